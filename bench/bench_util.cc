@@ -1,0 +1,145 @@
+#include "bench/bench_util.h"
+
+#include <arpa/inet.h>
+#include <fmt/format.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "net/http_client.h"
+
+namespace agentperf::bench {
+
+double Percentile(std::vector<double> v, double q) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  size_t rank = static_cast<size_t>(std::ceil(q * static_cast<double>(v.size())));
+  return v[std::min(v.size() - 1, rank == 0 ? 0 : rank - 1)];
+}
+
+uint64_t PeakRssBytes(pid_t pid) {
+  std::ifstream f(pid == 0 ? "/proc/self/status" : fmt::format("/proc/{}/status", pid));
+  std::string line;
+  while (std::getline(f, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::strtoull(line.c_str() + 6, nullptr, 10) * 1024;
+  }
+  return 0;
+}
+
+double CpuSeconds(pid_t pid) {
+  std::ifstream f(pid == 0 ? "/proc/self/stat" : fmt::format("/proc/{}/stat", pid));
+  std::string s((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  size_t p = s.rfind(')');
+  if (p == std::string::npos) return 0;
+  // Fields after the command: state(3) ... utime(14) stime(15).
+  std::vector<std::string> fields;
+  size_t i = p + 2;
+  while (i < s.size()) {
+    size_t j = s.find(' ', i);
+    fields.push_back(s.substr(i, j - i));
+    if (j == std::string::npos) break;
+    i = j + 1;
+  }
+  if (fields.size() < 13) return 0;
+  double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+  return (std::stod(fields[11]) + std::stod(fields[12])) / ticks;
+}
+
+std::string MakeScratchDir(const std::string& parent, const std::string& prefix) {
+  std::string base = parent;
+  if (base.empty()) {
+    const char* t = std::getenv("TMPDIR");
+    base = t && *t ? t : "/tmp";
+  }
+  std::string templ = base + "/" + prefix + "XXXXXX";
+  std::vector<char> buf(templ.begin(), templ.end());
+  buf.push_back('\0');
+  if (mkdtemp(buf.data()) == nullptr) return "";
+  return buf.data();
+}
+
+void RemoveTree(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+}
+
+uint16_t FreeLoopbackPort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  socklen_t len = sizeof a;
+  uint16_t port = 0;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0) {
+    port = ntohs(a.sin_port);
+  }
+  close(fd);
+  return port;
+}
+
+std::string SelfExe() {
+  std::error_code ec;
+  auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? "agentperf" : p.string();
+}
+
+ChildServer::~ChildServer() {
+  if (pid_ > 0) Stop();
+}
+
+std::string ChildServer::url() const { return fmt::format("http://127.0.0.1:{}", port_); }
+
+Status ChildServer::Start(const std::string& data_dir, const std::vector<std::string>& extra_args) {
+  port_ = FreeLoopbackPort();
+  std::vector<std::string> args = {SelfExe(), "serve", "--data", data_dir, "--listen",
+                                   fmt::format("127.0.0.1:{}", port_), "--log-level", "warn"};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  pid_ = fork();
+  if (pid_ < 0) return Status::Internal("fork failed");
+  if (pid_ == 0) {
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  auto url = net::ParseUrl(this->url());
+  net::HttpClientOptions o;
+  o.connect_timeout_ms = 200;
+  o.io_timeout_ms = 2000;
+  net::HttpClient client(*url, o);
+  for (int i = 0; i < 600; ++i) {
+    auto r = client.Get("/healthz");
+    if (r.ok() && r->status == 200) return Status::OK();
+    int st;
+    if (waitpid(pid_, &st, WNOHANG) == pid_) {
+      pid_ = -1;
+      return Status::Unavailable("agentperf serve exited during start-up");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return Status::Unavailable("agentperf serve did not answer /healthz within 30 s");
+}
+
+int ChildServer::Stop() {
+  if (pid_ <= 0) return -1;
+  kill(pid_, SIGTERM);
+  int st = 0;
+  waitpid(pid_, &st, 0);
+  pid_ = -1;
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+}  // namespace agentperf::bench

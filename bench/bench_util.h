@@ -1,0 +1,40 @@
+// Small helpers for benchmarks: percentiles of latency samples, peak RSS,
+// scratch directories, spawning and stopping a child `agentperf serve`.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+
+namespace agentperf::bench {
+
+double Percentile(std::vector<double> v, double q);  // q in [0,1], nearest rank
+uint64_t PeakRssBytes(pid_t pid);                    // VmHWM of a process (0 = self)
+double CpuSeconds(pid_t pid);                        // utime + stime of a process
+std::string MakeScratchDir(const std::string& parent, const std::string& prefix);
+void RemoveTree(const std::string& dir);
+uint16_t FreeLoopbackPort();
+
+// A child `agentperf serve` on 127.0.0.1.
+class ChildServer {
+ public:
+  ~ChildServer();
+  Status Start(const std::string& data_dir, const std::vector<std::string>& extra_args = {});
+  // SIGTERM and wait; returns the exit status.
+  int Stop();
+  pid_t pid() const { return pid_; }
+  uint16_t port() const { return port_; }
+  std::string url() const;
+
+ private:
+  pid_t pid_ = -1;
+  uint16_t port_ = 0;
+};
+
+std::string SelfExe();
+
+}  // namespace agentperf::bench

@@ -1,0 +1,63 @@
+// RestApi: the HTTP API of `agentperf serve` (docs/api.md):
+//   GET  /                          index page
+//   GET  /healthz                   liveness
+//   GET  /v1/status                 store and server statistics
+//   POST /v1/events                 ingest (JSON array or NDJSON; gzip/zstd)
+//   POST /v1/query                  query (docs/query.md)
+//   GET  /v1/labels/{name}/values   distinct values of a label
+// With a token configured, every request must carry "Authorization: Bearer
+// <token>" (checked before the body is read).
+//
+// Thread-safety: Handle/EarlyCheck are called concurrently from I/O threads.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <string>
+
+#include "event/fields.h"
+#include "ingest/body.h"
+#include "server/http_types.h"
+#include "store/store.h"
+
+namespace agentperf::api {
+
+struct ApiOptions {
+  std::string token;  // empty: no authentication (loopback only)
+  event::Limits limits;
+  ingest::BodyLimits body_limits;
+  std::string version;
+};
+
+class RestApi {
+ public:
+  // REQUIRES: store outlives the RestApi. extra_status adds the server's own
+  // fields to /v1/status (a JSON object's members, or empty).
+  RestApi(store::Store* store, ApiOptions options, std::function<std::string()> extra_status = {});
+
+  void Handle(server::HttpRequest&& request, server::Responder respond);
+  // From now on every request gets 503; returns once no handler is inside
+  // the store any more (answers already owed still arrive through callbacks).
+  void BeginShutdown();
+  bool EarlyCheck(const server::HttpRequest& head, uint64_t content_length, server::HttpResponse* early);
+
+ private:
+  void PostEvents(server::HttpRequest&& request, server::Responder respond);
+  server::HttpResponse PostQuery(const server::HttpRequest& request);
+  server::HttpResponse LabelValues(const server::HttpRequest& request, std::string_view name);
+  server::HttpResponse Status();
+  bool Authorized(const server::HttpRequest& request) const;
+
+  store::Store* store_;
+  ApiOptions options_;
+  std::function<std::string()> extra_status_;
+  std::atomic<uint64_t> bad_requests_{0};
+  std::atomic<bool> closing_{false};
+  std::atomic<int> active_{0};
+};
+
+// Maps a Status to an HTTP status code (400, 413, 503, ...).
+int HttpStatusFor(const agentperf::Status& status);
+server::HttpResponse ErrorResponse(const agentperf::Status& status);
+
+}  // namespace agentperf::api

@@ -1,0 +1,43 @@
+#include "cli/cli.h"
+
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <vector>
+
+#include "cli/commands.h"
+
+namespace agentperf::cli {
+
+int Main(int argc, char** argv) {
+  CLI::App app{"agentperf: performance analytics for AI coding agents (OpenCode and any OpenTelemetry GenAI source)",
+               "agentperf"};
+  app.set_version_flag("--version", std::string("agentperf ") + AGENTPERF_VERSION);
+  app.require_subcommand(1);
+  app.footer(
+      "\nData lives in --data DIR (default $AGENTPERF_DATA or ~/.local/share/agentperf), or on a running server "
+      "(--server URL).\nRun 'agentperf COMMAND --help' for a command's options.");
+  std::vector<std::pair<CLI::App*, std::function<int()>>> commands;
+  auto add = [&](const char* name, const char* help, std::function<int()> (*setup)(CLI::App*)) {
+    CLI::App* sub = app.add_subcommand(name, help);
+    commands.emplace_back(sub, setup(sub));
+  };
+  add("serve", "run the collector, store and HTTP API", SetupServe);
+  add("ingest", "store events from NDJSON / JSON array files (optionally gzip or zstd)", SetupIngest);
+  add("query", "run a query (JSON spec or flags) and print the result", SetupQuery);
+  add("verify", "check every checksum of a data directory", SetupVerify);
+  add("bench", "run a benchmark and print JSON lines", SetupBench);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    fmt::print(stderr, "agentperf: error: {}\nRun 'agentperf --help' for usage.\n", e.what());
+    return 2;
+  }
+  for (auto& [sub, run] : commands) {
+    if (sub->parsed()) return run();
+  }
+  return 2;
+}
+
+}  // namespace agentperf::cli

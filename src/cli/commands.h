@@ -1,0 +1,18 @@
+// One function per subcommand: Setup* declares its options on the CLI11 app
+// and returns the state the Run* function reads after parsing.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+namespace agentperf::cli {
+
+// Each returns the action to run if the subcommand was chosen.
+std::function<int()> SetupServe(CLI::App* app);
+std::function<int()> SetupIngest(CLI::App* app);
+std::function<int()> SetupQuery(CLI::App* app);
+std::function<int()> SetupVerify(CLI::App* app);
+std::function<int()> SetupBench(CLI::App* app);
+
+}  // namespace agentperf::cli

@@ -1,0 +1,44 @@
+// Shared pieces of the CLI commands: where data lives (--data DIR or
+// --server URL), errors, terminal detection, tables.
+// Thread-safety: single-threaded CLI helpers.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "net/http_client.h"
+#include "store/embedded_store.h"
+
+namespace agentperf::cli {
+
+// $AGENTPERF_DATA, else $XDG_DATA_HOME/agentperf, else ~/.local/share/agentperf.
+std::string DefaultDataDir();
+
+// Where a command reads or writes data.
+struct Target {
+  std::string data_dir;    // used when server_url is empty
+  std::string server_url;  // a running `agentperf serve`
+  std::string token;       // for --server (also $AGENTPERF_TOKEN)
+  bool remote() const { return !server_url.empty(); }
+};
+void AddTargetOptions(CLI::App* cmd, Target* target);
+Result<std::unique_ptr<store::EmbeddedStore>> OpenLocalStore(const Target& target);
+Result<net::HttpClient> ConnectServer(const Target& target);
+// Turns a non-2xx server answer into a Status (with the server's message).
+Status ServerError(const net::HttpResponse& r);
+
+// Prints "agentperf: error: <message>" and returns exit status 1.
+int Fail(const Status& status);
+bool StderrIsTerminal();
+bool StdoutIsTerminal();
+
+// A plain text table with aligned columns (right-aligned numbers).
+std::string RenderTable(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows);
+// "12.3k", "1.5M" style for counts; fixed precision for values.
+std::string FormatNumber(double v);
+
+}  // namespace agentperf::cli

@@ -1,0 +1,64 @@
+// agentperf serve
+#include <fmt/format.h>
+#include <signal.h>
+
+#include <memory>
+
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "core/log.h"
+#include "server/server.h"
+
+namespace agentperf::cli {
+
+std::function<int()> SetupServe(CLI::App* cmd) {
+  struct Opts {
+    std::string data = DefaultDataDir();
+    server::ServerOptions server;
+    std::string log_level;
+  };
+  auto o = std::make_shared<Opts>();
+  if (const char* tok = std::getenv("AGENTPERF_TOKEN")) o->server.token = tok;
+  cmd->add_option("--data", o->data, "data directory of the embedded store")->capture_default_str();
+  cmd->add_option("--listen", o->server.listen,
+                  "address to listen on, HOST:PORT; a non-loopback HOST requires --token")
+      ->capture_default_str();
+  cmd->add_option("--token", o->server.token,
+                  "require 'Authorization: Bearer TOKEN' on every request (default: $AGENTPERF_TOKEN)");
+  cmd->add_option("--threads", o->server.threads, "HTTP I/O threads (default: one per core, at least 2)");
+  cmd->add_option("--max-body-bytes", o->server.max_body_bytes, "largest accepted request body")->capture_default_str();
+  cmd->add_option("--log-level", o->log_level, "debug, info, warn or error (default: $AGENTPERF_LOG or info)");
+  return [o]() -> int {
+    if (!o->log_level.empty()) {
+      log::Level l;
+      if (!log::ParseLevel(o->log_level, &l)) return Fail(Status::InvalidArgument("bad --log-level " + o->log_level));
+      log::SetLevel(l);
+    }
+    // Block the stop signals in every thread; the main thread waits for them.
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    signal(SIGPIPE, SIG_IGN);
+
+    store::EmbeddedStoreOptions so;
+    so.data_dir = o->data;
+    so.limits = o->server.limits;
+    auto store = store::EmbeddedStore::Open(so);
+    if (!store.ok()) return Fail(store.status());
+    auto srv = server::Server::Start(o->server, store->get());
+    if (!srv.ok()) return Fail(srv.status());
+    log::Info("serve", "agentperf {} listening on {} (data {}, {} events){}", AGENTPERF_VERSION, (*srv)->url(),
+              o->data, (*store)->head().rows(), o->server.token.empty() ? "" : ", token required");
+    int sig = 0;
+    sigwait(&set, &sig);
+    log::Info("serve", "signal {}: shutting down", sig);
+    (*srv)->StopAccepting();
+    store->reset();  // drains the WAL queue; answers still owed are written
+    (*srv)->Stop();
+    return 0;
+  };
+}
+
+}  // namespace agentperf::cli

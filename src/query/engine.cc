@@ -1,0 +1,325 @@
+#include "query/engine.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <unordered_map>
+
+#include "analysis/sketch/ddsketch.h"
+#include "core/clock.h"
+#include "core/hash.h"
+
+namespace agentperf::query {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// Key of one output cell: global ids of the group-by values, and the bucket.
+struct CellKey {
+  uint32_t g[QuerySpec::kMaxGroupBy] = {0, 0, 0, 0};
+  int64_t bucket = 0;
+  bool operator==(const CellKey& o) const { return std::memcmp(this, &o, sizeof *this) == 0; }
+};
+struct CellKeyHash {
+  size_t operator()(const CellKey& k) const {
+    uint64_t h = Mix64(static_cast<uint64_t>(k.bucket) ^ 0x9e3779b97f4a7c15ull);
+    for (uint32_t g : k.g) h = Mix64(h ^ g);
+    return h;
+  }
+};
+
+// Accumulator of one numeric field in one cell.
+struct FieldAcc {
+  double sum = 0;
+  uint64_t n = 0;
+  double min = std::numeric_limits<double>::infinity();
+  double max = -std::numeric_limits<double>::infinity();
+  std::unique_ptr<sketch::DDSketch> sketch;
+};
+
+struct Cell {
+  CellKey key;
+  uint64_t count = 0;
+  int64_t first_start_us = INT64_MAX;
+  std::vector<FieldAcc> fields;  // one per distinct field in the spec
+};
+
+// Per-dictionary state: which codes pass the filters, and code -> global label id.
+struct DictState {
+  std::vector<uint8_t> pass;     // per code, for each matcher on this label ANDed
+  std::vector<uint32_t> global;  // per code, group id of its string (+1; 0 = not yet)
+};
+
+}  // namespace
+
+struct Engine::Impl {
+  QuerySpec spec;
+  int64_t start_ns = MonotonicNanos();
+  std::vector<Field> fields;              // distinct aggregated fields
+  std::vector<bool> field_needs_sketch;
+  std::vector<int> agg_field;             // aggregate -> index in fields (-1: count)
+  uint32_t kind_mask = 0xffffffff;        // bit per SpanKind passing the filters
+  uint32_t status_mask = 0xffffffff;
+  // Label filters on string columns, by StrField; and dictionary states per (field, dict).
+  std::vector<std::vector<const Matcher*>> str_matchers = std::vector<std::vector<const Matcher*>>(event::kNumStrFields);
+  std::unordered_map<const Dictionary*, DictState> dict_states[event::kNumStrFields];
+  // Group-by values: global id -> string, per group-by position.
+  std::vector<std::vector<std::string>> group_values;
+  std::vector<std::unordered_map<std::string, uint32_t>> group_ids;
+  std::unordered_map<CellKey, uint32_t, CellKeyHash> cell_index;
+  std::vector<Cell> cells;
+  QueryStats stats;
+  Status error;
+
+  explicit Impl(const QuerySpec& s) : spec(s) {
+    for (const Aggregate& a : spec.aggregates) {
+      if (!a.has_field) {
+        agg_field.push_back(-1);
+        continue;
+      }
+      auto it = std::find(fields.begin(), fields.end(), a.field);
+      int idx = static_cast<int>(it - fields.begin());
+      if (it == fields.end()) {
+        fields.push_back(a.field);
+        field_needs_sketch.push_back(false);
+      }
+      if (a.op == Aggregate::kQuantile) field_needs_sketch[idx] = true;
+      agg_field.push_back(idx);
+    }
+    for (const Matcher& m : spec.matchers) {
+      if (m.label.type == Label::kKind) {
+        uint32_t mask = 0;
+        for (int k = 0; k < event::kNumKinds; ++k) {
+          if (m.Matches(event::KindName(static_cast<event::SpanKind>(k)))) mask |= 1u << k;
+        }
+        kind_mask &= mask;
+      } else if (m.label.type == Label::kStatus) {
+        uint32_t mask = 0;
+        for (int k = 0; k < event::kNumStatuses; ++k) {
+          if (m.Matches(event::StatusName(static_cast<event::SpanStatus>(k)))) mask |= 1u << k;
+        }
+        status_mask &= mask;
+      } else {
+        str_matchers[static_cast<int>(m.label.str)].push_back(&m);
+      }
+    }
+    group_values.resize(spec.group_by.size());
+    group_ids.resize(spec.group_by.size());
+  }
+
+  // Brings a dictionary's state up to `size` codes.
+  DictState& StateFor(int field, const Dictionary* dict) {
+    DictState& st = dict_states[field][dict];
+    uint32_t size = dict->Size();
+    if (st.pass.size() < size) {
+      size_t old = st.pass.size();
+      st.pass.resize(size);
+      st.global.resize(size, 0);
+      for (size_t code = old; code < size; ++code) {
+        std::string_view v = dict->Lookup(static_cast<uint32_t>(code));
+        bool ok = true;
+        for (const Matcher* m : str_matchers[field]) ok = ok && m->Matches(v);
+        st.pass[code] = ok ? 1 : 0;
+      }
+    }
+    return st;
+  }
+
+  uint32_t GlobalId(size_t pos, std::string_view value) {
+    auto [it, inserted] = group_ids[pos].try_emplace(std::string(value), static_cast<uint32_t>(group_values[pos].size()));
+    if (inserted) group_values[pos].emplace_back(value);
+    return it->second;
+  }
+
+  static double FieldValue(const ColumnBlock& b, const Field& f, size_t row) {
+    switch (f.type) {
+      case Field::kDurationMs: return static_cast<double>(b.dur_us[row]) / 1000.0;
+      case Field::kInt: {
+        int64_t v = b.ints[f.index][row];
+        return v == event::kAbsentInt ? kNaN : static_cast<double>(v);
+      }
+      case Field::kFloat: return b.floats[f.index][row];
+    }
+    return kNaN;
+  }
+
+  void Consume(const ColumnBlock& b) {
+    if (!error.ok()) return;
+    if (b.max_start_us < spec.from_us || b.min_start_us >= spec.to_us) {
+      ++stats.blocks_skipped;
+      return;
+    }
+    ++stats.blocks_scanned;
+    stats.rows_scanned += b.rows;
+
+    // Filter dictionaries for this block (bitmaps grow as dictionaries grow).
+    std::vector<std::pair<const uint32_t*, const uint8_t*>> str_filters;
+    for (int f = 0; f < event::kNumStrFields; ++f) {
+      if (str_matchers[f].empty()) continue;
+      DictState& st = StateFor(f, b.dicts[f]);
+      str_filters.emplace_back(b.str[f], st.pass.data());
+    }
+    // Group-by columns: code -> global id tables.
+    const size_t ng = spec.group_by.size();
+    struct GroupCol {
+      Label::Kind type;
+      const uint8_t* bytes;
+      const uint32_t* codes;
+      DictState* st;
+      const Dictionary* dict;
+    };
+    std::vector<GroupCol> gcols(ng);
+    for (size_t i = 0; i < ng; ++i) {
+      const Label& l = spec.group_by[i];
+      gcols[i].type = l.type;
+      if (l.type == Label::kKind) gcols[i].bytes = b.kind;
+      else if (l.type == Label::kStatus) gcols[i].bytes = b.status;
+      else {
+        int f = static_cast<int>(l.str);
+        gcols[i].codes = b.str[f];
+        gcols[i].dict = b.dicts[f];
+        gcols[i].st = &StateFor(f, b.dicts[f]);
+      }
+    }
+
+    const bool time_all_in = b.min_start_us >= spec.from_us && b.max_start_us < spec.to_us;
+    for (size_t row = 0; row < b.rows; ++row) {
+      const int64_t start = b.start_us[row];
+      if (!time_all_in && (start < spec.from_us || start >= spec.to_us)) continue;
+      if (!((kind_mask >> b.kind[row]) & 1) || !((status_mask >> b.status[row]) & 1)) continue;
+      bool pass = true;
+      for (const auto& [codes, bitmap] : str_filters) {
+        if (!bitmap[codes[row]]) {
+          pass = false;
+          break;
+        }
+      }
+      if (!pass) continue;
+      ++stats.rows_matched;
+
+      CellKey key;
+      for (size_t i = 0; i < ng; ++i) {
+        GroupCol& gc = gcols[i];
+        if (gc.type == Label::kKind) {
+          key.g[i] = GlobalId(i, event::KindName(static_cast<event::SpanKind>(gc.bytes[row])));
+        } else if (gc.type == Label::kStatus) {
+          key.g[i] = GlobalId(i, event::StatusName(static_cast<event::SpanStatus>(gc.bytes[row])));
+        } else {
+          uint32_t code = gc.codes[row];
+          uint32_t& gid = gc.st->global[code];
+          if (gid == 0) gid = GlobalId(i, gc.dict->Lookup(code)) + 1;
+          key.g[i] = gid - 1;
+        }
+      }
+      if (spec.step_us > 0) {
+        int64_t q = start / spec.step_us;
+        if (start % spec.step_us < 0) --q;  // floor division for pre-epoch times
+        key.bucket = q;
+      }
+      auto [it, inserted] = cell_index.try_emplace(key, static_cast<uint32_t>(cells.size()));
+      if (inserted) {
+        if (cells.size() >= QuerySpec::kMaxCells) {
+          error = Status::ResourceExhausted(fmt::format(
+              "query result has more than {} series x time buckets; use a larger step, fewer group_by labels or a "
+              "shorter range",
+              QuerySpec::kMaxCells));
+          return;
+        }
+        Cell c;
+        c.key = key;
+        c.fields.resize(fields.size());
+        for (size_t f = 0; f < fields.size(); ++f) {
+          if (field_needs_sketch[f]) c.fields[f].sketch = std::make_unique<sketch::DDSketch>();
+        }
+        cells.push_back(std::move(c));
+      }
+      Cell& cell = cells[it->second];
+      ++cell.count;
+      cell.first_start_us = std::min(cell.first_start_us, start);
+      for (size_t f = 0; f < fields.size(); ++f) {
+        double v = FieldValue(b, fields[f], row);
+        if (std::isnan(v)) continue;
+        FieldAcc& acc = cell.fields[f];
+        acc.sum += v;
+        ++acc.n;
+        acc.min = std::min(acc.min, v);
+        acc.max = std::max(acc.max, v);
+        if (acc.sketch) acc.sketch->Add(v);
+      }
+    }
+  }
+
+  double AggValue(const Cell& c, size_t a) const {
+    const Aggregate& agg = spec.aggregates[a];
+    int f = agg_field[a];
+    if (f < 0) return static_cast<double>(c.count);
+    const FieldAcc& acc = c.fields[f];
+    switch (agg.op) {
+      case Aggregate::kCount: return static_cast<double>(acc.n);
+      case Aggregate::kSum: return acc.n ? acc.sum : 0.0;
+      case Aggregate::kAvg: return acc.n ? acc.sum / static_cast<double>(acc.n) : kNaN;
+      case Aggregate::kMin: return acc.n ? acc.min : kNaN;
+      case Aggregate::kMax: return acc.n ? acc.max : kNaN;
+      case Aggregate::kQuantile: return acc.n ? acc.sketch->Quantile(agg.q) : kNaN;
+    }
+    return kNaN;
+  }
+
+  Result<QueryResult> Finish() {
+    if (!error.ok()) return error;
+    QueryResult r;
+    for (const auto& a : spec.aggregates) r.aggregate_names.push_back(a.name);
+    r.step_us = spec.step_us;
+    // Cells -> series (by group ids) -> points sorted by bucket.
+    const size_t ng = spec.group_by.size();
+    std::vector<uint32_t> order(cells.size());
+    for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+    auto label_less = [&](const Cell& x, const Cell& y) {
+      for (size_t i = 0; i < ng; ++i) {
+        const std::string& a = group_values[i][x.key.g[i]];
+        const std::string& b = group_values[i][y.key.g[i]];
+        if (a != b) return a < b;
+      }
+      return false;
+    };
+    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+      const Cell& x = cells[a];
+      const Cell& y = cells[b];
+      if (label_less(x, y)) return true;
+      if (label_less(y, x)) return false;
+      return x.key.bucket < y.key.bucket;
+    });
+    for (size_t i = 0; i < order.size(); ++i) {
+      const Cell& c = cells[order[i]];
+      if (i == 0 || label_less(cells[order[i - 1]], c)) {
+        if (r.series.size() >= spec.limit) {
+          return Status::ResourceExhausted(
+              fmt::format("query matches more than {} series; raise \"limit\" or narrow the filters", spec.limit));
+        }
+        Series s;
+        for (size_t g = 0; g < ng; ++g) {
+          s.labels.emplace_back(std::string(spec.group_by[g].Name()), group_values[g][c.key.g[g]]);
+        }
+        r.series.push_back(std::move(s));
+      }
+      Point p;
+      p.t_us = spec.step_us > 0 ? c.key.bucket * spec.step_us : c.first_start_us;
+      p.values.reserve(spec.aggregates.size());
+      for (size_t a = 0; a < spec.aggregates.size(); ++a) p.values.push_back(AggValue(c, a));
+      r.series.back().points.push_back(std::move(p));
+    }
+    stats.elapsed_ms = static_cast<double>(MonotonicNanos() - start_ns) / 1e6;
+    r.stats = stats;
+    return r;
+  }
+};
+
+Engine::Engine(const QuerySpec& spec) : impl_(std::make_unique<Impl>(spec)) {}
+Engine::~Engine() = default;
+void Engine::Consume(const ColumnBlock& block) { impl_->Consume(block); }
+Result<QueryResult> Engine::Finish() { return impl_->Finish(); }
+
+}  // namespace agentperf::query

@@ -1,0 +1,337 @@
+// The only translation unit that includes Boost.Beast / Asio.
+#include "server/http_server.h"
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <future>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "core/log.h"
+
+namespace agentperf::server {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+std::string UrlDecode(std::string_view s, bool plus_space) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      out.push_back(static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16)));
+      i += 2;
+    } else if (c == '+' && plus_space) {
+      out.push_back(' ');
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+namespace {
+
+// State shared by the server and every session; sessions keep it (and so the
+// io_context) alive while a store callback may still answer them.
+struct Shared {
+  HttpServerOptions opts;
+  Handler handler;
+  EarlyCheck early;
+  net::io_context ioc;
+  std::atomic<uint64_t> inflight{0};
+  std::atomic<uint64_t> conns_open{0};
+  std::atomic<uint64_t> conns_total{0};
+  std::atomic<uint64_t> requests{0};
+  std::atomic<uint64_t> rejected{0};
+  Shared(HttpServerOptions o, Handler h, EarlyCheck e)
+      : opts(std::move(o)), handler(std::move(h)), early(std::move(e)), ioc(opts.threads) {}
+};
+
+void FillHead(const http::request<http::string_body>& req, const tcp::socket& sock, HttpRequest* out) {
+  out->method = std::string(req.method_string());
+  out->target = std::string(req.target());
+  std::string_view t = req.target();
+  size_t q = t.find('?');
+  out->path = UrlDecode(t.substr(0, q), false);
+  if (q != std::string_view::npos) {
+    std::string_view qs = t.substr(q + 1);
+    while (!qs.empty()) {
+      size_t amp = qs.find('&');
+      std::string_view kv = qs.substr(0, amp);
+      size_t eq = kv.find('=');
+      if (!kv.empty()) {
+        out->query.emplace_back(UrlDecode(kv.substr(0, eq), true),
+                                eq == std::string_view::npos ? std::string() : UrlDecode(kv.substr(eq + 1), true));
+      }
+      if (amp == std::string_view::npos) break;
+      qs.remove_prefix(amp + 1);
+    }
+  }
+  for (const auto& f : req) {
+    std::string name(f.name_string());
+    for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    out->headers.emplace_back(std::move(name), std::string(f.value()));
+  }
+  beast::error_code ec;
+  auto ep = sock.remote_endpoint(ec);
+  if (!ec) out->remote = ep.address().to_string();
+}
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(std::shared_ptr<Shared> shared, tcp::socket socket)
+      : shared_(std::move(shared)), stream_(std::move(socket)) {
+    shared_->conns_open.fetch_add(1);
+    shared_->conns_total.fetch_add(1);
+  }
+  ~Session() {
+    Release();
+    shared_->conns_open.fetch_sub(1);
+  }
+
+  void Start() { ReadHeader(); }
+
+ private:
+  void Release() {
+    if (reserved_ > 0) {
+      shared_->inflight.fetch_sub(reserved_);
+      reserved_ = 0;
+    }
+  }
+
+  void ReadHeader() {
+    parser_.emplace();
+    parser_->header_limit(64 * 1024);
+    parser_->body_limit(shared_->opts.max_body_bytes);
+    stream_.expires_after(std::chrono::seconds(shared_->opts.idle_timeout_seconds));
+    http::async_read_header(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
+  }
+
+  void OnHeader(beast::error_code ec, std::size_t) {
+    if (ec) {
+      if (ec != http::error::end_of_stream && ec != beast::error::timeout && ec != net::error::connection_reset &&
+          ec != net::error::operation_aborted) {
+        // Malformed request line or headers.
+        HttpResponse r = HttpResponse::Error(400, "bad_request", fmt::format("malformed HTTP request: {}", ec.message()));
+        r.close = true;
+        Write(std::move(r));
+        return;
+      }
+      return Close();
+    }
+    const auto& req = parser_->get();
+    head_ = HttpRequest{};
+    FillHead(req, stream_.socket(), &head_);
+    keep_alive_ = req.keep_alive();
+    const bool chunked = parser_->chunked();
+    const uint64_t length = parser_->content_length().value_or(0);
+    const bool has_body = chunked || length > 0;
+    const uint64_t max_body = shared_->opts.max_body_bytes;
+    if (length > max_body) {
+      HttpResponse r = HttpResponse::Error(
+          413, "too_large", fmt::format("request body of {} bytes exceeds the limit of {} bytes", length, max_body));
+      r.close = true;
+      return Write(std::move(r));
+    }
+    HttpResponse early;
+    if (shared_->early && shared_->early(head_, length, &early)) {
+      early.close = early.close || has_body;  // the body is not read: the connection cannot be reused
+      return Write(std::move(early));
+    }
+    const uint64_t reserve = chunked ? max_body : length;
+    uint64_t now = shared_->inflight.fetch_add(reserve) + reserve;
+    reserved_ = reserve;
+    if (now > shared_->opts.max_inflight_bytes && reserve > 0) {
+      Release();
+      shared_->rejected.fetch_add(1);
+      HttpResponse r = HttpResponse::Error(503, "overloaded",
+                                           "server busy: too many request bytes in flight; retry after a second");
+      r.headers.emplace_back("Retry-After", "1");
+      r.close = true;
+      return Write(std::move(r));
+    }
+    http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::OnBody, shared_from_this()));
+  }
+
+  void OnBody(beast::error_code ec, std::size_t) {
+    if (ec == http::error::body_limit) {
+      HttpResponse r = HttpResponse::Error(
+          413, "too_large", fmt::format("request body exceeds the limit of {} bytes", shared_->opts.max_body_bytes));
+      r.close = true;
+      return Write(std::move(r));
+    }
+    if (ec) {
+      if (ec == http::error::partial_message || ec == http::error::end_of_stream || ec == beast::error::timeout) {
+        // The client went away mid-body: a truncated request is never processed.
+        return Close();
+      }
+      HttpResponse r = HttpResponse::Error(400, "bad_request", fmt::format("malformed HTTP body: {}", ec.message()));
+      r.close = true;
+      return Write(std::move(r));
+    }
+    head_.body = std::move(parser_->get().body());
+    parser_.reset();
+    shared_->requests.fetch_add(1);
+    stream_.expires_never();
+    auto self = shared_from_this();
+    shared_->handler(std::move(head_), [self](HttpResponse r) {
+      net::post(self->stream_.get_executor(), [self, r = std::move(r)]() mutable { self->Write(std::move(r)); });
+    });
+  }
+
+  void Write(HttpResponse r) {
+    Release();
+    auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(r.status), 11);
+    res->set(http::field::server, "agentperf");
+    res->set(http::field::content_type, r.content_type);
+    for (const auto& [k, v] : r.headers) res->set(k, v);
+    res->keep_alive(keep_alive_ && !r.close);
+    res->body() = std::move(r.body);
+    res->prepare_payload();
+    stream_.expires_after(std::chrono::seconds(shared_->opts.idle_timeout_seconds));
+    http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+      if (ec || !res->keep_alive()) return self->Close();
+      self->ReadHeader();
+    });
+  }
+
+  void Close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.close();
+  }
+
+  std::shared_ptr<Shared> shared_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  HttpRequest head_;
+  bool keep_alive_ = true;
+  uint64_t reserved_ = 0;
+};
+
+}  // namespace
+
+struct HttpServer::Impl {
+  std::shared_ptr<Shared> shared;
+  std::optional<tcp::acceptor> acceptor;
+  std::vector<std::thread> threads;
+  uint16_t port = 0;
+  bool started = false;
+  bool stopped = false;
+
+  void Accept() {
+    acceptor->async_accept(net::make_strand(shared->ioc), [this](beast::error_code ec, tcp::socket socket) {
+      if (ec) {
+        if (ec == net::error::operation_aborted || !acceptor->is_open()) return;
+        log::Warn("http", "accept failed: {}", ec.message());
+      } else if (shared->conns_open.load() >= static_cast<uint64_t>(shared->opts.max_connections)) {
+        shared->rejected.fetch_add(1);
+        static const std::string kBusy = [] {
+          std::string body = "{\"error\":\"too many connections; retry later\",\"code\":\"overloaded\"}";
+          return fmt::format(
+              "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Type: application/json\r\n"
+              "Connection: close\r\nContent-Length: {}\r\n\r\n{}",
+              body.size(), body);
+        }();
+        beast::error_code wec;
+        net::write(socket, net::buffer(kBusy), wec);
+        socket.close(wec);
+      } else {
+        beast::error_code nec;
+        socket.set_option(tcp::no_delay(true), nec);
+        std::make_shared<Session>(shared, std::move(socket))->Start();
+      }
+      Accept();
+    });
+  }
+};
+
+HttpServer::HttpServer(HttpServerOptions options, Handler handler, EarlyCheck early_check)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->shared = std::make_shared<Shared>(std::move(options), std::move(handler), std::move(early_check));
+}
+
+HttpServer::~HttpServer() { Stop(); }
+
+Status HttpServer::Start() {
+  Impl& im = *impl_;
+  Shared& sh = *im.shared;
+  beast::error_code ec;
+  tcp::resolver resolver(sh.ioc);
+  auto results = resolver.resolve(sh.opts.host, std::to_string(sh.opts.port), tcp::resolver::passive, ec);
+  if (ec || results.empty()) {
+    return Status::InvalidArgument(fmt::format("cannot resolve listen address '{}': {}", sh.opts.host, ec.message()));
+  }
+  tcp::endpoint ep = results.begin()->endpoint();
+  im.acceptor.emplace(sh.ioc);
+  im.acceptor->open(ep.protocol(), ec);
+  if (!ec) im.acceptor->set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) im.acceptor->bind(ep, ec);
+  if (ec) {
+    return Status::Unavailable(fmt::format("cannot listen on {}:{}: {}{}", sh.opts.host, sh.opts.port, ec.message(),
+                                           ec == net::error::address_in_use
+                                               ? " (another agentperf serve? use --listen HOST:PORT)"
+                                               : ""));
+  }
+  im.acceptor->listen(net::socket_base::max_listen_connections, ec);
+  if (ec) return Status::Unavailable(fmt::format("listen: {}", ec.message()));
+  im.port = im.acceptor->local_endpoint().port();
+  im.Accept();
+  for (int i = 0; i < std::max(1, sh.opts.threads); ++i) {
+    im.threads.emplace_back([s = im.shared] { s->ioc.run(); });
+  }
+  im.started = true;
+  return Status::OK();
+}
+
+void HttpServer::StopAccepting() {
+  Impl& im = *impl_;
+  if (!im.started || im.stopped) return;
+  std::promise<void> done;
+  net::post(im.shared->ioc, [&im, &done] {
+    beast::error_code ec;
+    im.acceptor->close(ec);
+    done.set_value();
+  });
+  done.get_future().wait();
+}
+
+void HttpServer::Stop() {
+  Impl& im = *impl_;
+  if (!im.started || im.stopped) return;
+  im.stopped = true;
+  net::post(im.shared->ioc, [&im] {
+    beast::error_code ec;
+    im.acceptor->close(ec);
+  });
+  im.shared->ioc.stop();
+  for (auto& t : im.threads) t.join();
+  im.threads.clear();
+}
+
+uint16_t HttpServer::port() const { return impl_->port; }
+
+HttpServerStats HttpServer::Stats() const {
+  const Shared& s = *impl_->shared;
+  HttpServerStats st;
+  st.connections_open = s.conns_open.load();
+  st.connections_total = s.conns_total.load();
+  st.requests = s.requests.load();
+  st.rejected_overload = s.rejected.load();
+  st.inflight_bytes = s.inflight.load();
+  return st;
+}
+
+}  // namespace agentperf::server

@@ -1,0 +1,91 @@
+#include "server/server.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <thread>
+
+#include "core/json_writer.h"
+#include "core/log.h"
+
+namespace agentperf::server {
+
+Status ParseListen(std::string_view s, std::string* host, uint16_t* port) {
+  auto bad = [&] {
+    return Status::InvalidArgument(fmt::format("--listen '{}': expected HOST:PORT, e.g. 127.0.0.1:{}", s, kDefaultPort));
+  };
+  size_t colon = s.rfind(':');
+  if (colon == std::string_view::npos) return bad();
+  std::string_view h = s.substr(0, colon);
+  std::string_view p = s.substr(colon + 1);
+  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  else if (h.find(':') != std::string_view::npos) return bad();  // IPv6 needs brackets
+  unsigned v = 0;
+  auto r = std::from_chars(p.data(), p.data() + p.size(), v);
+  if (p.empty() || r.ec != std::errc() || r.ptr != p.data() + p.size() || v > 65535) return bad();
+  *host = h.empty() ? "127.0.0.1" : std::string(h);
+  *port = static_cast<uint16_t>(v);
+  return Status::OK();
+}
+
+bool IsLoopbackHost(std::string_view h) {
+  return h == "localhost" || h == "::1" || h.substr(0, 4) == "127.";
+}
+
+Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& o, store::Store* store) {
+  std::string host;
+  uint16_t port;
+  AP_RETURN_IF_ERROR(ParseListen(o.listen, &host, &port));
+  if (!IsLoopbackHost(host) && o.token.empty()) {
+    return Status::PermissionDenied(fmt::format(
+        "refusing to listen on non-loopback address {} without a token: pass --token TOKEN (or set "
+        "AGENTPERF_TOKEN); clients then send 'Authorization: Bearer TOKEN'",
+        host));
+  }
+  std::unique_ptr<Server> s(new Server());
+  s->host_ = host;
+  api::ApiOptions ao;
+  ao.token = o.token;
+  ao.limits = o.limits;
+  ao.body_limits = o.body_limits;
+  ao.version = AGENTPERF_VERSION;
+  Server* raw = s.get();
+  s->api_ = std::make_unique<api::RestApi>(store, ao, [raw] {
+    HttpServerStats st = raw->http_->Stats();
+    JsonWriter w;
+    w.BeginObject();
+    w.Field("listen", fmt::format("{}:{}", raw->host_, raw->port()));
+    w.Field("connections_open", st.connections_open);
+    w.Field("connections_total", st.connections_total);
+    w.Field("requests", st.requests);
+    w.Field("rejected_overload", st.rejected_overload);
+    w.Field("inflight_bytes", st.inflight_bytes);
+    w.EndObject();
+    return w.Take();
+  });
+  HttpServerOptions ho;
+  ho.host = host;
+  ho.port = port;
+  ho.threads = o.threads > 0 ? o.threads : std::max(2u, std::thread::hardware_concurrency());
+  ho.max_body_bytes = o.max_body_bytes;
+  ho.max_inflight_bytes = o.max_inflight_bytes;
+  ho.max_connections = o.max_connections;
+  api::RestApi* api = s->api_.get();
+  s->http_ = std::make_unique<HttpServer>(
+      ho, [api](HttpRequest&& r, Responder respond) { api->Handle(std::move(r), std::move(respond)); },
+      [api](const HttpRequest& head, uint64_t len, HttpResponse* early) { return api->EarlyCheck(head, len, early); });
+  AP_RETURN_IF_ERROR(s->http_->Start());
+  return s;
+}
+
+Server::~Server() {
+  if (http_) http_->Stop();
+}
+
+std::string Server::url() const {
+  std::string h = host_.find(':') != std::string::npos ? "[" + host_ + "]" : host_;
+  if (h == "0.0.0.0") h = "127.0.0.1";
+  return fmt::format("http://{}:{}", h, port());
+}
+
+}  // namespace agentperf::server

@@ -1,0 +1,229 @@
+#include "store/head/head.h"
+
+#include <cmath>
+#include <limits>
+
+#include "event/codec.h"
+
+namespace agentperf::store {
+
+using event::Event;
+using event::kNumFloatFields;
+using event::kNumIntFields;
+using event::kNumStrFields;
+
+// Open-addressing set of event ids. Slots hold row+1 (0 = empty); the full id
+// is compared against the head's id columns, so a slot costs 4 bytes.
+class Head::IdIndex {
+ public:
+  explicit IdIndex(const Head* head) : head_(head), slots_(1 << 16, 0) {}
+
+  // Returns true if present; otherwise inserts `row` and returns false.
+  bool FindOrInsert(const Hash128& id, uint32_t row) {
+    if ((static_cast<size_t>(count_) + 1) * 10 > slots_.size() * 7) Grow();
+    size_t mask = slots_.size() - 1;
+    for (size_t i = Mix64(id.lo) & mask;; i = (i + 1) & mask) {
+      uint32_t s = slots_[i];
+      if (s == 0) {
+        slots_[i] = row + 1;
+        ++count_;
+        return false;
+      }
+      if (IdOf(s - 1) == id) return true;
+    }
+  }
+  bool Contains(const Hash128& id) const {
+    size_t mask = slots_.size() - 1;
+    for (size_t i = Mix64(id.lo) & mask;; i = (i + 1) & mask) {
+      uint32_t s = slots_[i];
+      if (s == 0) return false;
+      if (IdOf(s - 1) == id) return true;
+    }
+  }
+  size_t bytes() const { return slots_.size() * sizeof(uint32_t); }
+
+ private:
+  Hash128 IdOf(uint32_t row) const { return Hash128{head_->id_lo_.Get(row), head_->id_hi_.Get(row)}; }
+  void Grow() {
+    std::vector<uint32_t> bigger(slots_.size() * 2, 0);
+    size_t mask = bigger.size() - 1;
+    for (uint32_t s : slots_) {
+      if (s == 0) continue;
+      size_t i = Mix64(head_->id_lo_.Get(s - 1)) & mask;
+      while (bigger[i] != 0) i = (i + 1) & mask;
+      bigger[i] = s;
+    }
+    slots_.swap(bigger);
+  }
+  const Head* head_;
+  std::vector<uint32_t> slots_;
+  uint32_t count_ = 0;
+};
+
+namespace {
+
+// Chunks full of default values, handed to readers in place of unallocated chunks.
+template <typename T>
+const T* DefaultChunk(T value) {
+  static_assert(std::is_trivially_copyable_v<T>);
+  auto* chunk = new T[kChunkRows];  // intentionally leaked: process lifetime
+  for (size_t i = 0; i < kChunkRows; ++i) chunk[i] = value;
+  return chunk;
+}
+const int64_t* ZeroI64() { static const int64_t* c = DefaultChunk<int64_t>(0); return c; }
+const int64_t* AbsentI64() { static const int64_t* c = DefaultChunk<int64_t>(event::kAbsentInt); return c; }
+const uint8_t* ZeroU8() { static const uint8_t* c = DefaultChunk<uint8_t>(0); return c; }
+const uint32_t* ZeroU32() { static const uint32_t* c = DefaultChunk<uint32_t>(0); return c; }
+const double* NanF64() {
+  static const double* c = DefaultChunk<double>(std::numeric_limits<double>::quiet_NaN());
+  return c;
+}
+
+template <typename T>
+const T* ChunkOr(const ChunkedColumn<T>& col, size_t c, const T* fallback) {
+  const T* p = col.Chunk(c);
+  return p ? p : fallback;
+}
+
+}  // namespace
+
+Head::Head()
+    : kind_(0),
+      status_(0),
+      block_stats_(new BlockStats[kMaxChunks]),
+      ids_(std::make_unique<IdIndex>(this)) {
+  for (int i = 0; i < kNumStrFields; ++i) {
+    str_[i] = std::make_unique<ChunkedColumn<uint32_t>>(0);
+    dicts_[i] = std::make_unique<StringDict>();
+  }
+  for (int i = 0; i < kNumIntFields; ++i) ints_[i] = std::make_unique<ChunkedColumn<int64_t>>(event::kAbsentInt);
+  for (int i = 0; i < kNumFloatFields; ++i) {
+    floats_[i] = std::make_unique<ChunkedColumn<double>>(std::numeric_limits<double>::quiet_NaN());
+  }
+}
+
+Head::~Head() = default;
+
+ApplyResult Head::Apply(const event::EventBatch& batch, const std::vector<bool>* keep) {
+  ApplyResult r;
+  uint64_t row = rows_.load(std::memory_order_relaxed);
+  // Consecutive events usually share agent, model, session...: skip re-interning.
+  std::array<std::string_view, kNumStrFields> last_str{};
+  std::array<uint32_t, kNumStrFields> last_code{};
+  int64_t min_start = INT64_MAX, max_start = INT64_MIN;
+
+  std::lock_guard<std::mutex> l(id_mu_);
+  for (size_t k = 0; k < batch.events.size(); ++k) {
+    if (keep != nullptr && !(*keep)[k]) continue;
+    const Event& e = batch.events[k];
+    if (row >= kMaxChunks * kChunkRows - 1) break;  // 1G rows: the caller flushes long before
+    if (ids_->FindOrInsert(e.id, static_cast<uint32_t>(row))) {
+      ++r.duplicates;
+      continue;
+    }
+    // Id columns first: the index compares against them.
+    id_lo_.Set(row, e.id.lo);
+    id_hi_.Set(row, e.id.hi);
+    start_us_.Set(row, e.start_us);
+    dur_us_.Set(row, e.end_us - e.start_us);
+    kind_.Set(row, static_cast<uint8_t>(e.kind));
+    status_.Set(row, static_cast<uint8_t>(e.status));
+    for (int i = 0; i < kNumStrFields; ++i) {
+      std::string_view s = e.str[i];
+      if (s.empty()) continue;
+      uint32_t code;
+      if (s == last_str[i]) {
+        code = last_code[i];
+      } else {
+        code = dicts_[i]->Intern(s);
+        last_str[i] = s;
+        last_code[i] = code;
+      }
+      str_[i]->Set(row, code);
+    }
+    for (int i = 0; i < kNumIntFields; ++i) ints_[i]->Set(row, e.ints[i]);
+    for (int i = 0; i < kNumFloatFields; ++i) floats_[i]->Set(row, e.floats[i]);
+    if (e.attr_count > 0) {
+      blob_buf_.clear();
+      event::EncodeAttrs(batch.AttrsOf(e), e.attr_count, &blob_buf_);
+      attr_ref_.Set(row, attr_blobs_.Intern(blob_buf_));
+    }
+    BlockStats& bs = block_stats_[row >> kChunkBits];
+    if (e.start_us < bs.min_start.load(std::memory_order_relaxed)) bs.min_start.store(e.start_us, std::memory_order_relaxed);
+    if (e.start_us > bs.max_start.load(std::memory_order_relaxed)) bs.max_start.store(e.start_us, std::memory_order_relaxed);
+    min_start = std::min(min_start, e.start_us);
+    max_start = std::max(max_start, e.start_us);
+    ++row;
+    ++r.added;
+  }
+  if (min_start < min_start_.load(std::memory_order_relaxed)) min_start_.store(min_start, std::memory_order_relaxed);
+  if (max_start > max_start_.load(std::memory_order_relaxed)) max_start_.store(max_start, std::memory_order_relaxed);
+  rows_.store(row, std::memory_order_release);
+  return r;
+}
+
+bool Head::Contains(const Hash128& id) const {
+  std::lock_guard<std::mutex> l(id_mu_);
+  return ids_->Contains(id);
+}
+
+uint64_t Head::MarkStored(const event::EventBatch& batch, std::vector<bool>* keep) const {
+  uint64_t n = 0;
+  std::lock_guard<std::mutex> l(id_mu_);
+  for (size_t i = 0; i < batch.events.size(); ++i) {
+    if ((*keep)[i] && ids_->Contains(batch.events[i].id)) {
+      (*keep)[i] = false;
+      ++n;
+    }
+  }
+  return n;
+}
+
+Hash128 Head::IdAt(uint64_t row) const { return Hash128{id_lo_.Get(row), id_hi_.Get(row)}; }
+
+std::string_view Head::AttrBlobAt(uint64_t row) const {
+  uint32_t code = attr_ref_.Get(row);
+  return code == 0 ? std::string_view() : attr_blobs_.Get(code);
+}
+
+void Head::ScanBlocks(int64_t from_us, int64_t to_us,
+                      const std::function<void(const query::ColumnBlock&)>& fn) const {
+  const uint64_t n = rows();
+  const size_t chunks = (n + kChunkRows - 1) / kChunkRows;
+  for (size_t c = 0; c < chunks; ++c) {
+    const BlockStats& bs = block_stats_[c];
+    int64_t lo = bs.min_start.load(std::memory_order_relaxed);
+    int64_t hi = bs.max_start.load(std::memory_order_relaxed);
+    if (lo >= to_us || hi < from_us) continue;
+    query::ColumnBlock b;
+    b.first_row = c * kChunkRows;
+    b.rows = std::min<uint64_t>(kChunkRows, n - b.first_row);
+    b.min_start_us = lo;
+    b.max_start_us = hi;
+    b.start_us = ChunkOr(start_us_, c, ZeroI64());
+    b.dur_us = ChunkOr(dur_us_, c, ZeroI64());
+    b.kind = ChunkOr(kind_, c, ZeroU8());
+    b.status = ChunkOr(status_, c, ZeroU8());
+    for (int i = 0; i < kNumStrFields; ++i) {
+      b.str[i] = ChunkOr(*str_[i], c, ZeroU32());
+      b.dicts[i] = dicts_[i].get();
+    }
+    for (int i = 0; i < kNumIntFields; ++i) b.ints[i] = ChunkOr(*ints_[i], c, AbsentI64());
+    for (int i = 0; i < kNumFloatFields; ++i) b.floats[i] = ChunkOr(*floats_[i], c, NanF64());
+    fn(b);
+  }
+}
+
+size_t Head::MemoryBytes() const {
+  size_t b = start_us_.bytes() + dur_us_.bytes() + kind_.bytes() + status_.bytes() + id_lo_.bytes() +
+             id_hi_.bytes() + attr_ref_.bytes() + attr_blobs_.MemoryBytes();
+  for (const auto& c : str_) b += c->bytes();
+  for (const auto& c : ints_) b += c->bytes();
+  for (const auto& c : floats_) b += c->bytes();
+  for (const auto& d : dicts_) b += d->MemoryBytes();
+  b += kMaxChunks * sizeof(BlockStats);
+  std::lock_guard<std::mutex> l(id_mu_);
+  return b + ids_->bytes();
+}
+
+}  // namespace agentperf::store

@@ -1,0 +1,53 @@
+// Store: the interface every storage backend implements (the embedded store
+// now; PostgreSQL later). It takes validated event batches, makes them
+// durable, and answers queries.
+//
+// Thread-safety: every method may be called from any thread concurrently.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "event/event.h"
+#include "event/json_decoder.h"
+#include "query/result.h"
+#include "query/spec.h"
+
+namespace agentperf::store {
+
+struct AppendResult {
+  uint64_t accepted = 0;    // new events stored
+  uint64_t duplicates = 0;  // events whose id was already stored
+};
+
+// Called exactly once per AppendAsync, possibly on another thread, possibly
+// before AppendAsync returns. On error nothing of the batch is visible.
+// `err` (may be null) locates an input error (cardinality guard).
+using AppendCallback = std::function<void(const Result<AppendResult>& result, const event::DecodeError* err)>;
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Stores a validated batch, all or nothing, and calls `done` once it is
+  // durable. Errors: InvalidArgument (a label would pass its cardinality
+  // limit), ResourceExhausted/Unavailable (overload, disk full, I/O error).
+  virtual void AppendAsync(event::EventBatch batch, AppendCallback done) = 0;
+
+  // Blocking form of AppendAsync.
+  Result<AppendResult> Append(event::EventBatch batch, event::DecodeError* err = nullptr);
+
+  virtual Result<query::QueryResult> Query(const query::QuerySpec& spec) = 0;
+
+  // Distinct values of a label among events starting in [from_us, to_us), sorted.
+  virtual Result<std::vector<std::string>> LabelValues(const query::Label& label, int64_t from_us, int64_t to_us,
+                                                       size_t limit) = 0;
+
+  // Statistics for GET /v1/status, as a JSON object.
+  virtual std::string StatsJson() = 0;
+};
+
+}  // namespace agentperf::store

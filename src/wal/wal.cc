@@ -1,0 +1,245 @@
+#include "wal/wal.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <ctime>
+
+#include "core/log.h"
+
+namespace agentperf::wal {
+
+uint64_t ReplayReport::torn_tails() const {
+  uint64_t n = 0;
+  for (const auto& s : segments) n += s.tail == TailState::kTorn ? 1 : 0;
+  return n;
+}
+
+namespace {
+
+Result<std::vector<std::pair<uint64_t, std::string>>> ListSegments(fs::FileSystem* fs, const std::string& dir) {
+  AP_ASSIGN_OR_RETURN(auto names, fs->ListDir(dir));
+  std::vector<std::pair<uint64_t, std::string>> segs;
+  for (const auto& n : names) {
+    uint64_t no;
+    if (ParseSegmentFileName(n, &no)) segs.emplace_back(no, n);
+  }
+  std::sort(segs.begin(), segs.end());
+  return segs;
+}
+
+}  // namespace
+
+Status ScanWal(fs::FileSystem* fs, const std::string& dir, const ReplayFn& fn, ReplayReport* report) {
+  *report = ReplayReport{};
+  AP_ASSIGN_OR_RETURN(auto segs, ListSegments(fs, dir));
+  uint64_t last_seq = 0;
+  std::string image;
+  for (const auto& [no, name] : segs) {
+    SegmentReport sr;
+    sr.segment_no = no;
+    sr.file = name;
+    AP_RETURN_IF_ERROR(fs::ReadFileToString(fs, fs::JoinPath(dir, name), &image));
+    sr.bytes = image.size();
+    SegmentReader reader(image, last_seq);
+    if (reader.header_status().ok() && reader.segment_no() != no) {
+      sr.tail = TailState::kCorrupt;
+      sr.reason = fmt::format("header says segment {} but the file is named {}", reader.segment_no(), name);
+      report->segments.push_back(sr);
+      report->corrupt = true;
+      break;
+    }
+    uint64_t seq;
+    std::string_view payload;
+    while (reader.Next(&seq, &payload)) {
+      if (fn) {
+        Status st = fn(seq, payload);
+        if (!st.ok()) return st.WithContext(fmt::format("WAL segment {} record {}", name, seq));
+      }
+      ++report->records;
+    }
+    sr.records = reader.records();
+    sr.valid_bytes = reader.valid_bytes();
+    sr.tail = reader.tail();
+    sr.bad_offset = reader.bad_offset();
+    sr.reason = reader.reason();
+    if (reader.records() > 0) last_seq = reader.last_seq();
+    report->segments.push_back(sr);
+    if (sr.tail == TailState::kCorrupt) {
+      report->corrupt = true;
+      break;
+    }
+  }
+  report->last_seq = last_seq;
+  return Status::OK();
+}
+
+Wal::Wal(const WalOptions& options) : options_(options) {}
+
+Result<std::unique_ptr<Wal>> Wal::Open(const WalOptions& options, const ReplayFn& replay, ReplayReport* report) {
+  fs::FileSystem* fs = options.fs;
+  AP_RETURN_IF_ERROR(fs->CreateDirs(options.dir));
+  AP_RETURN_IF_ERROR(ScanWal(fs, options.dir, replay, report));
+  AP_ASSIGN_OR_RETURN(auto segs, ListSegments(fs, options.dir));
+  uint64_t max_no = segs.empty() ? 0 : segs.back().first;
+
+  if (report->corrupt) {
+    // Move the corrupt segment and every later one aside; keep them for recovery.
+    uint64_t first_bad = report->segments.back().segment_no;
+    std::string qdir = fs::JoinPath(options.dir, fmt::format("quarantine-{}", std::time(nullptr)));
+    AP_RETURN_IF_ERROR(fs->CreateDirs(qdir));
+    for (const auto& [no, name] : segs) {
+      if (no < first_bad) continue;
+      AP_RETURN_IF_ERROR(fs->RenameFile(fs::JoinPath(options.dir, name), fs::JoinPath(qdir, name)));
+    }
+    AP_RETURN_IF_ERROR(fs->SyncDir(options.dir));
+    report->quarantine_dir = qdir;
+    const auto& bad = report->segments.back();
+    log::Error("wal", "corrupt record in {} at offset {} ({}); replay stopped there; segments from {} on moved to {}",
+               bad.file, bad.bad_offset, bad.reason, bad.file, qdir);
+  }
+
+  std::unique_ptr<Wal> wal(new Wal(options));
+  wal->next_seq_ = report->last_seq + 1;
+  wal->segment_no_ = max_no;
+  AP_ASSIGN_OR_RETURN(auto live, ListSegments(fs, options.dir));
+  for (const auto& [no, name] : live) {
+    auto size = fs->FileSize(fs::JoinPath(options.dir, name));
+    wal->closed_segments_bytes_ += size.ok() ? *size : 0;
+    ++wal->closed_segments_;
+  }
+  AP_RETURN_IF_ERROR(wal->EnsureSegment());
+  wal->stats_.last_seq = report->last_seq;
+  wal->thread_ = std::thread([w = wal.get()] { w->Run(); });
+  return wal;
+}
+
+Wal::~Wal() {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    closing_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  if (file_) (void)file_->Close();
+}
+
+Status Wal::Submit(std::string payload, DoneFn done) {
+  if (payload.size() > kMaxRecordBytes) {
+    return Status::TooLarge(fmt::format("WAL record of {} bytes exceeds {}", payload.size(), kMaxRecordBytes));
+  }
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    if (closing_) return Status::Unavailable("the write-ahead log is shutting down");
+    if (!queue_.empty() && queued_bytes_ + payload.size() > options_.max_queued_bytes) {
+      return Status::ResourceExhausted(
+          fmt::format("write-ahead log queue full ({} bytes waiting for disk)", queued_bytes_));
+    }
+    queued_bytes_ += payload.size();
+    queue_.push_back(Pending{std::move(payload), std::move(done)});
+  }
+  cv_.notify_one();
+  return Status::OK();
+}
+
+WalStats Wal::Stats() const {
+  std::lock_guard<std::mutex> l(mu_);
+  WalStats s = stats_;
+  s.queued_bytes = queued_bytes_;
+  s.queued_records = queue_.size();
+  return s;
+}
+
+Status Wal::StartSegment(uint64_t segment_no) {
+  fs::FileSystem* fs = options_.fs;
+  std::string path = fs::JoinPath(options_.dir, SegmentFileName(segment_no));
+  auto file = fs->NewWritableFile(path);
+  if (!file.ok()) return file.status();
+  Status st = (*file)->Append(EncodeSegmentHeader(segment_no));
+  if (st.ok()) st = (*file)->Sync();
+  if (st.ok()) st = fs->SyncDir(options_.dir);
+  if (!st.ok()) {
+    (void)(*file)->Close();
+    (void)fs->RemoveFile(path);
+    return st;
+  }
+  file_ = std::move(file).value();
+  return Status::OK();
+}
+
+Status Wal::EnsureSegment() {
+  if (file_) return Status::OK();
+  ++segment_no_;  // never reuse a number, even after a failed start
+  Status st = StartSegment(segment_no_);
+  std::lock_guard<std::mutex> l(mu_);
+  if (st.ok()) {
+    stats_.current_segment = segment_no_;
+    stats_.segments = closed_segments_ + 1;
+    stats_.bytes = closed_segments_bytes_ + kSegmentHeaderSize;
+  } else {
+    stats_.last_error = st.ToString();
+  }
+  return st;
+}
+
+void Wal::CommitGroup(std::vector<Pending>* group) {
+  Status st = EnsureSegment();
+  uint64_t first_seq = next_seq_;
+  if (st.ok()) {
+    group_buf_.clear();
+    for (const auto& p : *group) AppendFrame(&group_buf_, next_seq_++, p.payload);
+    uint64_t before = file_->Size();
+    st = file_->Append(group_buf_);
+    if (st.ok()) st = file_->Sync();
+    if (!st.ok()) {
+      log::Error("wal", "write of {} records failed: {}; continuing in a new segment", group->size(), st.ToString());
+      (void)file_->Truncate(before);  // best effort: drop the failed frames
+      (void)file_->Close();
+      closed_segments_bytes_ += before;
+      ++closed_segments_;
+      file_.reset();
+    }
+  } else {
+    log::Error("wal", "cannot start a WAL segment: {}", st.ToString());
+    next_seq_ += group->size();  // keep numbers unique even if nothing was written
+  }
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    ++stats_.groups;
+    if (st.ok()) {
+      stats_.records_written += group->size();
+      stats_.last_seq = next_seq_ - 1;
+      stats_.bytes = closed_segments_bytes_ + file_->Size();
+      stats_.segments = closed_segments_ + 1;
+    } else {
+      ++stats_.failed_groups;
+      stats_.last_error = st.ToString();
+    }
+  }
+  uint64_t seq = first_seq;
+  for (auto& p : *group) p.done(st, seq++);
+  if (st.ok() && file_->Size() >= options_.segment_bytes) {
+    closed_segments_bytes_ += file_->Size();
+    ++closed_segments_;
+    Status cst = file_->Close();
+    if (!cst.ok()) log::Warn("wal", "closing a full segment: {}", cst.ToString());
+    file_.reset();  // the next group starts a new segment
+  }
+}
+
+void Wal::Run() {
+  std::vector<Pending> group;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> l(mu_);
+      cv_.wait(l, [this] { return !queue_.empty() || closing_; });
+      if (queue_.empty()) return;  // closing and drained
+      group.swap(queue_);
+      queued_bytes_ = 0;
+    }
+    CommitGroup(&group);
+    group.clear();
+  }
+}
+
+}  // namespace agentperf::wal

@@ -1,0 +1,124 @@
+// Wal: the write-ahead log. Records are queued by any thread, written by one
+// background thread in groups (one write + one fdatasync per group: group
+// commit), and acknowledged only once durable.
+//
+// Open() first replays every existing segment (in order, calling the replay
+// function for each valid record), quarantines corruption, then starts a new
+// segment: a process never appends to an old segment. After a failed write or
+// fsync the group's records are reported failed, the segment is cut back to
+// its last durable record, and writing goes on in a fresh segment, so a
+// transient fault (EIO, disk full) costs only the batches that hit it.
+//
+// Thread-safety: Submit() and the accessors may be called from any thread.
+// Callbacks run on the WAL thread, one at a time, in submission order; they
+// must not call Submit() synchronously-waiting on its own result.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/status.h"
+#include "store/fs/file_system.h"
+#include "wal/log_format.h"
+
+namespace agentperf::wal {
+
+struct WalOptions {
+  fs::FileSystem* fs = nullptr;  // REQUIRES: non-null, outlives the Wal
+  std::string dir;               // e.g. DATA_DIR/wal
+  uint64_t segment_bytes = uint64_t{64} << 20;
+  // Submit() refuses new records while this many payload bytes are queued.
+  uint64_t max_queued_bytes = uint64_t{256} << 20;
+};
+
+struct SegmentReport {
+  uint64_t segment_no = 0;
+  std::string file;
+  uint64_t bytes = 0;
+  uint64_t records = 0;
+  uint64_t valid_bytes = 0;
+  TailState tail = TailState::kClean;
+  uint64_t bad_offset = 0;
+  std::string reason;
+};
+
+struct ReplayReport {
+  std::vector<SegmentReport> segments;
+  uint64_t records = 0;
+  uint64_t last_seq = 0;
+  bool corrupt = false;
+  std::string quarantine_dir;  // set when corrupt segments were moved aside
+  uint64_t torn_tails() const;
+};
+
+struct WalStats {
+  uint64_t segments = 0;        // live segment files
+  uint64_t bytes = 0;           // bytes in live segment files
+  uint64_t current_segment = 0;
+  uint64_t last_seq = 0;        // last sequence number made durable
+  uint64_t records_written = 0; // since open
+  uint64_t groups = 0;          // group commits (fsyncs) since open
+  uint64_t failed_groups = 0;
+  uint64_t queued_bytes = 0;
+  uint64_t queued_records = 0;
+  std::string last_error;
+};
+
+using ReplayFn = std::function<Status(uint64_t seq, std::string_view payload)>;
+using DoneFn = std::function<void(const Status& status, uint64_t seq)>;
+
+// Reads every segment of `dir` without changing anything (for verify).
+// `fn` may be null. Stops at corruption like replay does.
+Status ScanWal(fs::FileSystem* fs, const std::string& dir, const ReplayFn& fn, ReplayReport* report);
+
+class Wal {
+ public:
+  static Result<std::unique_ptr<Wal>> Open(const WalOptions& options, const ReplayFn& replay, ReplayReport* report);
+  ~Wal();  // drains the queue (every queued record gets its callback), then stops
+  Wal(const Wal&) = delete;
+  Wal& operator=(const Wal&) = delete;
+
+  // Queues one record. On OK, `done` will be called exactly once. Returns
+  // ResourceExhausted (queue full) or Unavailable (closing) without queueing.
+  Status Submit(std::string payload, DoneFn done);
+
+  WalStats Stats() const;
+
+ private:
+  struct Pending {
+    std::string payload;
+    DoneFn done;
+  };
+  explicit Wal(const WalOptions& options);
+  void Run();
+  Status EnsureSegment();  // called on the WAL thread
+  Status StartSegment(uint64_t segment_no);
+  void CommitGroup(std::vector<Pending>* group);
+
+  WalOptions options_;
+  std::thread thread_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Pending> queue_;  // guarded by mu_
+  uint64_t queued_bytes_ = 0;   // guarded by mu_
+  bool closing_ = false;        // guarded by mu_
+  WalStats stats_;              // guarded by mu_ (copied out by Stats())
+
+  // Owned by the WAL thread (and Open before it starts).
+  std::unique_ptr<fs::WritableFile> file_;
+  uint64_t segment_no_ = 0;
+  uint64_t next_seq_ = 1;
+  uint64_t closed_segments_bytes_ = 0;
+  uint64_t closed_segments_ = 0;
+  std::string group_buf_;
+};
+
+}  // namespace agentperf::wal
