@@ -31,6 +31,7 @@ struct RunResult {
   std::vector<double> latencies_ms;
   uint64_t errors = 0;
   uint64_t retries = 0;
+  std::string store_stats;
 };
 
 std::vector<std::string> MakeBodies(const IngestBenchOptions& o) {
@@ -49,8 +50,12 @@ std::vector<std::string> MakeBodies(const IngestBenchOptions& o) {
   return bodies;
 }
 
-RunResult RunInProcess(const IngestBenchOptions& o, const std::vector<std::string>& bodies, const std::string& dir,
-                       uint64_t* rss) {
+// Appends the bodies to an embedded store from `threads` submitters, each
+// keeping a few batches in flight. With `decoded` set, the batches are already
+// decoded (the store's own ingest cost); otherwise each submitter decodes the
+// JSON first (what an in-process collector pays).
+RunResult RunInProcess(const IngestBenchOptions& o, const std::vector<std::string>& bodies,
+                       std::vector<event::EventBatch>* decoded, const std::string& dir, uint64_t* rss, double* cpu) {
   RunResult res;
   store::EmbeddedStoreOptions so;
   so.data_dir = dir;
@@ -67,6 +72,7 @@ RunResult RunInProcess(const IngestBenchOptions& o, const std::vector<std::strin
   std::condition_variable cv;
   int in_flight = 0;
   constexpr int kWindowPerThread = 4;
+  double cpu0 = CpuSeconds(0);
   int64_t t0 = MonotonicNanos();
   std::vector<std::thread> threads;
   for (int t = 0; t < o.threads; ++t) {
@@ -83,7 +89,9 @@ RunResult RunInProcess(const IngestBenchOptions& o, const std::vector<std::strin
         int64_t start = MonotonicNanos();
         event::EventBatch batch;
         event::DecodeError err;
-        Status st = decoder.Decode(bodies[i], bodies[i].capacity(), WallMicros(), &batch, &err);
+        Status st;
+        if (decoded != nullptr) batch = std::move((*decoded)[i]);
+        else st = decoder.Decode(bodies[i], bodies[i].capacity(), WallMicros(), &batch, &err);
         auto finish = [&, i, start](bool ok) {
           lat[i] = static_cast<double>(MonotonicNanos() - start) / 1e6;
           if (!ok) errors.fetch_add(1);
@@ -106,9 +114,11 @@ RunResult RunInProcess(const IngestBenchOptions& o, const std::vector<std::strin
     cv.wait(l, [&] { return in_flight == 0; });
   }
   res.seconds = static_cast<double>(MonotonicNanos() - t0) / 1e9;
+  *cpu = CpuSeconds(0) - cpu0;
   res.events = (*store)->head().rows();
   res.errors = errors.load();
   res.latencies_ms = std::move(lat);
+  res.store_stats = (*store)->StatsJson();
   *rss = PeakRssBytes(0);
   return res;
 }
@@ -168,6 +178,40 @@ RunResult RunHttp(const IngestBenchOptions& o, const std::vector<std::string>& b
   }
   server.Stop();
   return res;
+}
+
+// The same NDJSON lines regrouped into bodies of `batch` events.
+std::vector<std::string> Rebatch(const std::vector<std::string>& bodies, size_t batch) {
+  std::vector<std::string> out;
+  std::string cur;
+  size_t n = 0;
+  for (const auto& b : bodies) {
+    size_t pos = 0;
+    while (pos < b.size()) {
+      size_t nl = b.find('\n', pos);
+      size_t end = nl == std::string::npos ? b.size() : nl + 1;
+      cur.append(b, pos, end - pos);
+      pos = end;
+      if (++n == batch) {
+        cur.reserve(cur.size() + event::JsonPadding());
+        out.push_back(std::move(cur));
+        cur.clear();
+        n = 0;
+      }
+    }
+  }
+  if (!cur.empty()) out.push_back(std::move(cur));
+  return out;
+}
+
+std::vector<event::EventBatch> DecodeAll(const std::vector<std::string>& bodies) {
+  std::vector<event::EventBatch> batches(bodies.size());
+  event::JsonBatchDecoder decoder;
+  for (size_t i = 0; i < bodies.size(); ++i) {
+    event::DecodeError err;
+    (void)decoder.Decode(bodies[i], bodies[i].capacity(), WallMicros(), &batches[i], &err);
+  }
+  return batches;
 }
 
 // SQLite with equal durability: WAL, synchronous=FULL, one transaction (one
@@ -252,8 +296,8 @@ RunResult RunSqlite(const std::vector<event::EventBatch>& batches, const std::st
 }  // namespace
 
 int RunIngestBench(const IngestBenchOptions& o) {
-  if (!o.only.empty() && o.only != "inprocess" && o.only != "http" && o.only != "sqlite") {
-    fmt::print(stderr, "agentperf: error: --only must be inprocess, http or sqlite\n");
+  if (!o.only.empty() && o.only != "inprocess" && o.only != "store" && o.only != "http" && o.only != "sqlite") {
+    fmt::print(stderr, "agentperf: error: --only must be inprocess, store, http or sqlite\n");
     return 2;
   }
   std::string scratch = MakeScratchDir(o.dir, "agentperf-bench-");
@@ -272,7 +316,7 @@ int RunIngestBench(const IngestBenchOptions& o) {
     w.Field("bench", "ingest");
     w.Field("mode", mode);
     w.Field("events", r.events);
-    w.Field("batch", static_cast<uint64_t>(o.batch));
+    if (mode != "http" && mode != "http_latency") w.Field("batch", static_cast<uint64_t>(o.batch));
     w.Field("seconds", std::round(r.seconds * 1000) / 1000);
     w.Field("events_per_s", std::round(eps));
     w.Field("ack_p50_ms", std::round(Percentile(r.latencies_ms, 0.5) * 100) / 100);
@@ -285,62 +329,86 @@ int RunIngestBench(const IngestBenchOptions& o) {
     std::fflush(stdout);
     return eps;
   };
-  double inproc_eps = 0, sqlite_eps = 0;
+  double store_eps = 0;
   int rc = 0;
-  if (o.only.empty() || o.only == "inprocess") {
+  auto want = [&](std::string_view m) { return o.only.empty() || o.only == m; };
+  if (want("inprocess")) {
     if (!o.json) fmt::print(stderr, "in-process: {} threads decoding JSON and appending...\n", o.threads);
     uint64_t rss = 0;
-    RunResult r = RunInProcess(o, bodies, scratch + "/inprocess", &rss);
-    inproc_eps = emit("inprocess", r, [&](JsonWriter& w) {
+    double cpu = 0;
+    RunResult r = RunInProcess(o, bodies, nullptr, scratch + "/inprocess", &rss, &cpu);
+    emit("inprocess", r, [&](JsonWriter& w) {
       w.Field("threads", o.threads);
       w.Field("includes_json_decode", true);
+      w.Field("cpu_us_per_event", std::round(cpu * 1e6 / static_cast<double>(std::max<uint64_t>(r.events, 1)) * 100) / 100);
       w.Field("durability", "fdatasync per group commit");
       w.Field("peak_rss_bytes", rss);
-      w.Field("note", "peak RSS includes the pre-generated request bodies");
     });
     rc |= r.errors || r.events != o.events ? 1 : 0;
     RemoveTree(scratch + "/inprocess");
   }
-  if (o.only.empty() || o.only == "http") {
-    if (!o.json) fmt::print(stderr, "http: {} clients posting to a child agentperf serve...\n", o.clients);
+  if (want("store")) {
+    if (!o.json) fmt::print(stderr, "store: {} threads appending decoded batches...\n", o.threads);
+    std::vector<event::EventBatch> decoded = DecodeAll(bodies);
     uint64_t rss = 0;
     double cpu = 0;
-    RunResult r = RunHttp(o, bodies, scratch + "/http", &rss, &cpu);
-    emit("http", r, [&](JsonWriter& w) {
-      w.Field("clients", o.clients);
-      w.Field("body_bytes_per_event", std::round(static_cast<double>(body_bytes) / static_cast<double>(o.events)));
-      w.Field("server_peak_rss_bytes", rss);
-      w.Field("server_cpu_seconds", std::round(cpu * 100) / 100);
-      w.Field("retries_503", r.retries);
+    RunResult r = RunInProcess(o, bodies, &decoded, scratch + "/store", &rss, &cpu);
+    store_eps = emit("store", r, [&](JsonWriter& w) {
+      w.Field("threads", o.threads);
+      w.Field("includes_json_decode", false);
+      w.Field("cpu_us_per_event", std::round(cpu * 1e6 / static_cast<double>(std::max<uint64_t>(r.events, 1)) * 100) / 100);
+      w.Field("durability", "fdatasync per group commit");
+      auto num = [&](std::string_view key) {
+        size_t k = r.store_stats.find(fmt::format("\"{}\":", key));
+        return k == std::string::npos ? 0.0 : std::strtod(r.store_stats.c_str() + k + key.size() + 3, nullptr);
+      };
+      w.Field("wal_group_commits", num("group_commits"));
+      w.Field("wal_write_ms", std::round(num("write_ms")));
+      w.Field("wal_sync_ms", std::round(num("sync_ms")));
+      w.Field("apply_ms", std::round(num("apply_ms")));
     });
     rc |= r.errors || r.events != o.events ? 1 : 0;
-    RemoveTree(scratch + "/http");
+    RemoveTree(scratch + "/store");
   }
-  if (o.only.empty() || o.only == "sqlite") {
-    if (!o.json) fmt::print(stderr, "sqlite: same events, WAL + synchronous=FULL, one transaction per batch...\n");
-    std::vector<event::EventBatch> batches(bodies.size());
-    {
-      event::JsonBatchDecoder decoder;
-      for (size_t i = 0; i < bodies.size(); ++i) {
-        event::DecodeError err;
-        (void)decoder.Decode(bodies[i], bodies[i].capacity(), WallMicros(), &batches[i], &err);
-      }
+  if (want("http")) {
+    for (size_t batch : {o.batch, o.latency_batch}) {
+      if (!o.json) fmt::print(stderr, "http: {} clients posting batches of {} to a child agentperf serve...\n", o.clients, batch);
+      std::vector<std::string> rebatched = batch == o.batch ? std::vector<std::string>() : Rebatch(bodies, batch);
+      const std::vector<std::string>& use = batch == o.batch ? bodies : rebatched;
+      uint64_t rss = 0;
+      double cpu = 0;
+      RunResult r = RunHttp(o, use, scratch + "/http", &rss, &cpu);
+      emit(batch == o.batch ? "http" : "http_latency", r, [&](JsonWriter& w) {
+        w.Field("clients", o.clients);
+        w.Field("batch", static_cast<uint64_t>(batch));
+        w.Field("body_bytes_per_event", std::round(static_cast<double>(body_bytes) / static_cast<double>(o.events)));
+        w.Field("server_cpu_us_per_event",
+                std::round(cpu * 1e6 / static_cast<double>(std::max<uint64_t>(r.events, 1)) * 100) / 100);
+        w.Field("server_peak_rss_bytes", rss);
+        w.Field("retries_503", r.retries);
+      });
+      rc |= r.errors || r.events != o.events ? 1 : 0;
+      RemoveTree(scratch + "/http");
     }
+  }
+  if (want("sqlite")) {
+    if (!o.json) fmt::print(stderr, "sqlite: same events, WAL + synchronous=FULL, one transaction per batch...\n");
+    std::vector<event::EventBatch> batches = DecodeAll(bodies);
     std::string dir = scratch + "/sqlite";
     std::filesystem::create_directories(dir);
     RunResult r = RunSqlite(batches, dir);
-    sqlite_eps = emit("sqlite", r, [&](JsonWriter& w) {
+    emit("sqlite", r, [&](JsonWriter& w) {
       w.Field("competitor", fmt::format("SQLite {}", sqlite3_libversion()));
       w.Field("includes_json_decode", false);
       w.Field("durability", "WAL, synchronous=FULL, one transaction per batch");
-      if (inproc_eps > 0) {
-        w.Field("ratio_agentperf_inprocess_vs_sqlite",
-                std::round(inproc_eps / (static_cast<double>(r.events) / r.seconds) * 100) / 100);
+      if (store_eps > 0) {
+        w.Field("ratio_agentperf_store_vs_sqlite",
+                std::round(store_eps / (static_cast<double>(r.events) / r.seconds) * 100) / 100);
       }
     });
     RemoveTree(dir);
   }
-  (void)sqlite_eps;
+
   RemoveTree(scratch);
   return rc;
 }

@@ -14,11 +14,12 @@ namespace agentperf::bench {
 struct IngestBenchOptions {
   bool json = false;
   uint64_t events = 1000000;
-  size_t batch = 5000;
+  size_t batch = 5000;          // events per batch for the throughput runs
+  size_t latency_batch = 500;   // events per request for the HTTP latency run
   int clients = 4;
   int threads = 2;
   std::string dir;
-  std::string only;  // "", "inprocess", "http", "sqlite"
+  std::string only;  // "", "inprocess", "store", "http", "sqlite"
 };
 
 int RunIngestBench(const IngestBenchOptions& options);

@@ -17,7 +17,8 @@ std::function<int()> SetupBench(CLI::App* cmd) {
   ingest->add_option("--clients", o->clients, "concurrent HTTP clients")->capture_default_str();
   ingest->add_option("--threads", o->threads, "concurrent in-process submitters")->capture_default_str();
   ingest->add_option("--dir", o->dir, "scratch directory (default: a fresh one under $TMPDIR)");
-  ingest->add_option("--only", o->only, "run only: http, inprocess or sqlite");
+  ingest->add_option("--only", o->only, "run only one of: inprocess, store, http, sqlite");
+  ingest->add_option("--latency-batch", o->latency_batch, "events per request in the HTTP latency run")->capture_default_str();
   return [o, ingest]() -> int {
     if (ingest->parsed()) return bench::RunIngestBench(*o);
     return 2;

@@ -64,8 +64,8 @@ EventBatch SliceView(const EventBatch& parent, size_t begin, size_t end) {
 
 std::string_view Arena::Adopt(std::string buffer) {
   bytes_ += buffer.size();
-  adopted_.push_back(std::move(buffer));
-  return adopted_.back();
+  adopted_.push_back(std::make_unique<std::string>(std::move(buffer)));
+  return *adopted_.back();
 }
 
 }  // namespace agentperf::event

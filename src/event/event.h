@@ -11,7 +11,6 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
-#include <deque>
 #include <limits>
 #include <memory>
 #include <string>
@@ -112,6 +111,12 @@ struct Event {
 // views stay valid when the arena (or its batch) is moved.
 class Arena {
  public:
+  Arena() = default;
+  Arena(Arena&&) noexcept = default;
+  Arena& operator=(Arena&&) noexcept = default;
+  Arena(const Arena&) = delete;
+  Arena& operator=(const Arena&) = delete;
+
   std::string_view Copy(std::string_view s);
   // Takes ownership of a whole buffer (e.g. a WAL record) and returns a view of it.
   std::string_view Adopt(std::string buffer);
@@ -120,7 +125,7 @@ class Arena {
  private:
   static constexpr size_t kChunk = 64 * 1024;
   std::vector<std::unique_ptr<char[]>> chunks_;
-  std::deque<std::string> adopted_;
+  std::vector<std::unique_ptr<std::string>> adopted_;
   char* cur_ = nullptr;
   size_t left_ = 0;
   size_t bytes_ = 0;

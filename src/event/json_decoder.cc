@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstring>
@@ -165,6 +166,7 @@ struct JsonBatchDecoder::Impl {
 
   // Decodes one event object into out; on failure fills fe and returns false.
   bool DecodeEvent(dom::object obj, EventBatch* out, FieldError* fe);
+  bool DecodeEventFields(dom::object obj, Event* e, EventBatch* out, FieldError* fe);
   bool ReadNumber(dom::element v, std::string_view field, double* d, FieldError* fe);
   bool ReadCount(dom::element v, std::string_view field, int64_t* n, FieldError* fe);
   bool ReadString(dom::element v, std::string_view field, size_t max_bytes, std::string_view* s, FieldError* fe);
@@ -333,7 +335,17 @@ bool JsonBatchDecoder::Impl::ReadAttrs(dom::element v, Event* e, EventBatch* out
 }
 
 bool JsonBatchDecoder::Impl::DecodeEvent(dom::object obj, EventBatch* out, FieldError* fe) {
-  Event e;
+  // Built in place: an Event is large, and copying it costs more than filling it.
+  Event& e = out->events.emplace_back();
+  if (!DecodeEventFields(obj, &e, out, fe)) {
+    out->events.pop_back();
+    return false;
+  }
+  return true;
+}
+
+bool JsonBatchDecoder::Impl::DecodeEventFields(dom::object obj, Event* ep, EventBatch* out, FieldError* fe) {
+  Event& e = *ep;
   std::string_view explicit_id;
   bool have_kind = false, have_start = false, have_end = false, have_duration = false;
   double start_ms = 0, end_ms = 0, duration_ms = 0;
@@ -462,7 +474,6 @@ bool JsonBatchDecoder::Impl::DecodeEvent(dom::object obj, EventBatch* out, Field
     e.id = ExplicitEventId(explicit_id);
   }
   if (e.attr_count == 0) e.attr_begin = static_cast<uint32_t>(attrs_before);
-  out->events.push_back(e);
   return true;
 }
 
@@ -510,6 +521,7 @@ Status JsonBatchDecoder::Decode(std::string_view body, size_t capacity, int64_t 
     return invalid("invalid UTF-8");
   };
 
+  out->events.reserve(out->events.size() + body.size() / 256 + 1);
   FieldError fe;
   if (body[first] == '[') {
     dom::element root;
@@ -544,7 +556,50 @@ Status JsonBatchDecoder::Decode(std::string_view body, size_t capacity, int64_t 
     return Status::OK();
   }
 
-  // NDJSON: one object per line; blank lines are skipped.
+  // NDJSON: one object per line; blank lines are skipped. The fast path
+  // parses the whole body as a document stream; if anything in it is
+  // malformed, a line-by-line pass finds and reports the exact line.
+  {
+    dom::document_stream stream;
+    size_t window = std::max<size_t>(body.size() + 1, size_t{1} << 20);
+    auto ec = im.parser.parse_many(body.data(), body.size(), window).get(stream);
+    bool malformed = ec != simdjson::SUCCESS;
+    // Line numbers are only needed for errors: count newlines then.
+    auto set_line = [&](size_t at) {
+      err->line = 1 + std::count(body.begin(), body.begin() + static_cast<long>(at), '\n');
+    };
+    if (!malformed) {
+      for (auto it = stream.begin(); it != stream.end(); ++it) {
+        const size_t at = it.current_index();
+        dom::element root;
+        if ((*it).get(root) != simdjson::SUCCESS) {
+          malformed = true;
+          break;
+        }
+        if (!root.is_object()) {
+          set_line(at);
+          return invalid("each line must be one JSON object (or send a JSON array)");
+        }
+        if (out->events.size() - events_before >= limits_.max_events_per_batch) {
+          set_line(at);
+          return too_many();
+        }
+        if (!im.DecodeEvent(root.get_object().value_unsafe(), out, &fe)) {
+          set_line(at);
+          err->field = fe.field;
+          return invalid(fe.message);
+        }
+      }
+      if (!malformed && stream.truncated_bytes() > 0) malformed = true;
+    }
+    if (!malformed) {
+      err->line = -1;
+      return Status::OK();
+    }
+    out->events.resize(events_before);
+    out->attrs.resize(attrs_before);
+    *err = DecodeError{};
+  }
   int64_t line_no = 0;
   size_t pos = 0;
   while (pos < body.size()) {
@@ -559,18 +614,14 @@ Status JsonBatchDecoder::Decode(std::string_view body, size_t capacity, int64_t 
     if (a == line.size()) continue;
     err->line = line_no;
     if (line[a] != '{') return invalid("each line must be one JSON object (or send a JSON array)");
-    if (out->events.size() - events_before >= limits_.max_events_per_batch) return too_many();
     dom::element root;
     auto ec = im.parser.parse(line.data(), line.size(), false).get(root);
     if (ec) return ec == simdjson::UTF8_ERROR ? utf8_error(line_start, line.size()) : invalid(SimdjsonMessage(ec));
     if (!root.is_object()) return invalid("each line must be one JSON object");
-    if (!im.DecodeEvent(root.get_object().value_unsafe(), out, &fe)) {
-      err->field = fe.field;
-      return invalid(fe.message);
-    }
   }
   err->line = -1;
-  return Status::OK();
+  return invalid("malformed JSON (could not locate the line)");
 }
+
 
 }  // namespace agentperf::event

@@ -122,9 +122,7 @@ std::string HttpClient::Describe(std::string_view method, std::string_view path)
 
 Result<HttpResponse> HttpClient::DoRequest(std::string_view method, std::string_view path, std::string_view body,
                                            std::string_view content_type, const HttpHeaders& extra_headers) {
-  if (Status s = BuildHead(method, path, body, content_type, extra_headers); !s.ok()) {
-    return s.WithContext(Describe(method, path));
-  }
+  AP_RETURN_IF_ERROR(BuildHead(method, path, body, content_type, extra_headers));  // message names the culprit
   const bool head_request = method == "HEAD";
   for (int attempt = 0;; ++attempt) {
     bool reused = false;
@@ -170,7 +168,9 @@ Status HttpClient::BuildHead(std::string_view method, std::string_view path, std
   if (!IsToken(method)) return Status::InvalidArgument(fmt::format("invalid HTTP method '{}'", Printable(method)));
   for (char c : path) {
     auto u = static_cast<unsigned char>(c);
-    if (u <= 0x20 || u == 0x7f) return Status::InvalidArgument(fmt::format("invalid request path '{}'", Printable(path)));
+    if (u <= 0x20 || u == 0x7f) {
+      return Status::InvalidArgument(fmt::format("invalid request path '{}'", Printable(path)));
+    }
   }
   auto bad_value = [](std::string_view v) { return v.find_first_of(std::string_view("\r\n\0", 3)) != v.npos; };
   for (const auto& [name, value] : extra_headers) {

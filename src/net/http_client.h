@@ -5,10 +5,11 @@
 //    error Status; it never throws and never raises SIGPIPE (MSG_NOSIGNAL).
 //    Any HTTP status (including 4xx/5xx) is a successful Result: check
 //    HttpResponse::status.
-//  * Connections are kept alive and reused. If a *reused* idle connection turns
-//    out to be closed by the server (send fails with EPIPE/ECONNRESET, or EOF /
-//    reset before the first response byte), the client reconnects once and
-//    resends. It never resends once any response byte has arrived, and never
+//  * Connections are kept alive and reused. An idle connection that became
+//    readable (server closed it) is dropped before sending. If a *reused*
+//    connection still turns out to be closed (send fails with EPIPE/ECONNRESET,
+//    or EOF/reset before the first response byte), the client reconnects once
+//    and resends. It never resends once any response byte has arrived, and never
 //    after a timeout. Note that the resend can deliver a non-idempotent request
 //    twice if the server processed it and then closed without answering.
 //  * Bodies are framed by Content-Length, chunked transfer coding, or the
@@ -18,8 +19,11 @@
 //    early, DNS failure) and timeouts ("... timed out after N ms"); IOError for
 //    a malformed response; TooLarge when the response headers exceed
 //    max_header_bytes or the body exceeds max_response_bytes; InvalidArgument
-//    for a bad method/path/header from the caller. After any error the
-//    connection is closed; the next request reconnects.
+//    for a bad method/path/header from the caller (checked before connecting).
+//    Network and protocol errors are prefixed "POST http://host:port/path: ".
+//    After any error the connection is closed; the next request reconnects.
+//    A server that already answered (e.g. 413) before closing mid-upload gets
+//    that response returned rather than the send error.
 //  * Timeouts: connect_timeout_ms bounds establishing a connection (all
 //    resolved addresses together); io_timeout_ms bounds each wait for the socket
 //    to make progress (a stalled send or receive), not the whole request.

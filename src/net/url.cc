@@ -98,7 +98,9 @@ Result<Url> ParseUrl(std::string_view text) {
   url.scheme = "http";
 
   for (char c : text) {
-    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return Bad(input, "contains whitespace or control characters");
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) {
+      return Bad(input, "contains whitespace or control characters");
+    }
   }
   if (text.find_first_of("?#") != std::string_view::npos) {
     return Bad(input, "query strings and fragments are not allowed in a server URL");

@@ -42,19 +42,23 @@ std::string UrlDecode(std::string_view s, bool plus_space) {
 namespace {
 
 // State shared by the server and every session; sessions keep it (and so the
-// io_context) alive while a store callback may still answer them.
+// io_contexts) alive while a store callback may still answer them. Each I/O
+// thread runs its own single-threaded io_context (no scheduler lock
+// contention); connections are spread over them round-robin.
 struct Shared {
   HttpServerOptions opts;
   Handler handler;
   EarlyCheck early;
-  net::io_context ioc;
+  std::vector<std::unique_ptr<net::io_context>> iocs;
   std::atomic<uint64_t> inflight{0};
   std::atomic<uint64_t> conns_open{0};
   std::atomic<uint64_t> conns_total{0};
   std::atomic<uint64_t> requests{0};
   std::atomic<uint64_t> rejected{0};
-  Shared(HttpServerOptions o, Handler h, EarlyCheck e)
-      : opts(std::move(o)), handler(std::move(h)), early(std::move(e)), ioc(opts.threads) {}
+  Shared(HttpServerOptions o, Handler h, EarlyCheck e) : opts(std::move(o)), handler(std::move(h)), early(std::move(e)) {
+    int n = std::max(1, opts.threads);
+    for (int i = 0; i < n; ++i) iocs.push_back(std::make_unique<net::io_context>(1));
+  }
 };
 
 void FillHead(const http::request<http::string_body>& req, const tcp::socket& sock, HttpRequest* out) {
@@ -87,10 +91,14 @@ void FillHead(const http::request<http::string_body>& req, const tcp::socket& so
   if (!ec) out->remote = ep.address().to_string();
 }
 
+// Spare capacity reserved after request bodies: the JSON parser reads up to
+// this many bytes past the end, and reserving it here avoids a copy later.
+constexpr size_t kBodyPadding = 64;
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(std::shared_ptr<Shared> shared, tcp::socket socket)
-      : shared_(std::move(shared)), stream_(std::move(socket)) {
+      : shared_(std::move(shared)), socket_(std::move(socket)), timer_(socket_.get_executor()) {
     shared_->conns_open.fetch_add(1);
     shared_->conns_total.fetch_add(1);
   }
@@ -100,6 +108,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Start() { ReadHeader(); }
+  tcp::socket::executor_type executor() { return socket_.get_executor(); }
 
  private:
   void Release() {
@@ -109,20 +118,33 @@ class Session : public std::enable_shared_from_this<Session> {
     }
   }
 
+  // One timer per session instead of one per socket operation.
+  void Arm(int seconds) {
+    timer_.expires_after(std::chrono::seconds(seconds));
+    timer_.async_wait([weak = weak_from_this()](beast::error_code ec) {
+      if (ec) return;  // cancelled
+      if (auto self = weak.lock()) {
+        beast::error_code ignored;
+        self->socket_.close(ignored);
+      }
+    });
+  }
+  void Disarm() { timer_.cancel(); }
+
   void ReadHeader() {
     parser_.emplace();
     parser_->header_limit(64 * 1024);
     parser_->body_limit(shared_->opts.max_body_bytes);
-    stream_.expires_after(std::chrono::seconds(shared_->opts.idle_timeout_seconds));
-    http::async_read_header(stream_, buffer_, *parser_,
+    Arm(shared_->opts.idle_timeout_seconds);
+    http::async_read_header(socket_, buffer_, *parser_,
                             beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
   }
 
   void OnHeader(beast::error_code ec, std::size_t) {
     if (ec) {
-      if (ec != http::error::end_of_stream && ec != beast::error::timeout && ec != net::error::connection_reset &&
-          ec != net::error::operation_aborted) {
-        // Malformed request line or headers.
+      Disarm();
+      if (ec != http::error::end_of_stream && ec != net::error::operation_aborted && ec != net::error::eof &&
+          ec != net::error::connection_reset && ec != net::error::bad_descriptor) {
         HttpResponse r = HttpResponse::Error(400, "bad_request", fmt::format("malformed HTTP request: {}", ec.message()));
         r.close = true;
         Write(std::move(r));
@@ -132,13 +154,14 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     const auto& req = parser_->get();
     head_ = HttpRequest{};
-    FillHead(req, stream_.socket(), &head_);
+    FillHead(req, socket_, &head_);
     keep_alive_ = req.keep_alive();
     const bool chunked = parser_->chunked();
     const uint64_t length = parser_->content_length().value_or(0);
     const bool has_body = chunked || length > 0;
     const uint64_t max_body = shared_->opts.max_body_bytes;
     if (length > max_body) {
+      Disarm();
       HttpResponse r = HttpResponse::Error(
           413, "too_large", fmt::format("request body of {} bytes exceeds the limit of {} bytes", length, max_body));
       r.close = true;
@@ -146,6 +169,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     HttpResponse early;
     if (shared_->early && shared_->early(head_, length, &early)) {
+      Disarm();
       early.close = early.close || has_body;  // the body is not read: the connection cannot be reused
       return Write(std::move(early));
     }
@@ -153,6 +177,7 @@ class Session : public std::enable_shared_from_this<Session> {
     uint64_t now = shared_->inflight.fetch_add(reserve) + reserve;
     reserved_ = reserve;
     if (now > shared_->opts.max_inflight_bytes && reserve > 0) {
+      Disarm();
       Release();
       shared_->rejected.fetch_add(1);
       HttpResponse r = HttpResponse::Error(503, "overloaded",
@@ -161,32 +186,58 @@ class Session : public std::enable_shared_from_this<Session> {
       r.close = true;
       return Write(std::move(r));
     }
-    http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::OnBody, shared_from_this()));
+    if (chunked) {
+      // Rare: let Beast decode the chunks.
+      return http::async_read(socket_, buffer_, *parser_,
+                              beast::bind_front_handler(&Session::OnChunkedBody, shared_from_this()));
+    }
+    // Content-Length: read straight into the final buffer, in large reads.
+    body_.clear();
+    body_.reserve(length + kBodyPadding);
+    size_t have = std::min<size_t>(buffer_.size(), length);
+    auto data = buffer_.data();
+    body_.append(static_cast<const char*>(data.data()), have);
+    buffer_.consume(have);
+    body_.resize(length);
+    if (have == length) return OnBody(beast::error_code{}, 0);
+    net::async_read(socket_, net::buffer(body_.data() + have, length - have),
+                    beast::bind_front_handler(&Session::OnBody, shared_from_this()));
   }
 
-  void OnBody(beast::error_code ec, std::size_t) {
+  void OnChunkedBody(beast::error_code ec, std::size_t) {
     if (ec == http::error::body_limit) {
+      Disarm();
       HttpResponse r = HttpResponse::Error(
           413, "too_large", fmt::format("request body exceeds the limit of {} bytes", shared_->opts.max_body_bytes));
       r.close = true;
       return Write(std::move(r));
     }
+    if (!ec) {
+      body_ = std::move(parser_->get().body());
+      body_.reserve(body_.size() + kBodyPadding);
+    }
+    OnBody(ec, 0);
+  }
+
+  void OnBody(beast::error_code ec, std::size_t) {
+    Disarm();
     if (ec) {
-      if (ec == http::error::partial_message || ec == http::error::end_of_stream || ec == beast::error::timeout) {
-        // The client went away mid-body: a truncated request is never processed.
+      // The client went away or stalled mid-body: a truncated request is never processed.
+      if (ec == net::error::eof || ec == net::error::operation_aborted || ec == net::error::connection_reset ||
+          ec == http::error::partial_message || ec == http::error::end_of_stream || ec == net::error::bad_descriptor) {
         return Close();
       }
       HttpResponse r = HttpResponse::Error(400, "bad_request", fmt::format("malformed HTTP body: {}", ec.message()));
       r.close = true;
       return Write(std::move(r));
     }
-    head_.body = std::move(parser_->get().body());
+    head_.body = std::move(body_);
+    body_ = std::string();
     parser_.reset();
     shared_->requests.fetch_add(1);
-    stream_.expires_never();
     auto self = shared_from_this();
     shared_->handler(std::move(head_), [self](HttpResponse r) {
-      net::post(self->stream_.get_executor(), [self, r = std::move(r)]() mutable { self->Write(std::move(r)); });
+      net::post(self->socket_.get_executor(), [self, r = std::move(r)]() mutable { self->Write(std::move(r)); });
     });
   }
 
@@ -199,8 +250,9 @@ class Session : public std::enable_shared_from_this<Session> {
     res->keep_alive(keep_alive_ && !r.close);
     res->body() = std::move(r.body);
     res->prepare_payload();
-    stream_.expires_after(std::chrono::seconds(shared_->opts.idle_timeout_seconds));
-    http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+    Arm(shared_->opts.idle_timeout_seconds);
+    http::async_write(socket_, *res, [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+      self->Disarm();
       if (ec || !res->keep_alive()) return self->Close();
       self->ReadHeader();
     });
@@ -208,15 +260,17 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Close() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.close();
+    socket_.shutdown(tcp::socket::shutdown_send, ec);
+    socket_.close(ec);
   }
 
   std::shared_ptr<Shared> shared_;
-  beast::tcp_stream stream_;
+  tcp::socket socket_;
+  net::steady_timer timer_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   HttpRequest head_;
+  std::string body_;
   bool keep_alive_ = true;
   uint64_t reserved_ = 0;
 };
@@ -227,12 +281,15 @@ struct HttpServer::Impl {
   std::shared_ptr<Shared> shared;
   std::optional<tcp::acceptor> acceptor;
   std::vector<std::thread> threads;
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> work;
   uint16_t port = 0;
+  size_t next_ioc = 0;
   bool started = false;
   bool stopped = false;
 
   void Accept() {
-    acceptor->async_accept(net::make_strand(shared->ioc), [this](beast::error_code ec, tcp::socket socket) {
+    net::io_context& target = *shared->iocs[next_ioc++ % shared->iocs.size()];
+    acceptor->async_accept(target, [this](beast::error_code ec, tcp::socket socket) {
       if (ec) {
         if (ec == net::error::operation_aborted || !acceptor->is_open()) return;
         log::Warn("http", "accept failed: {}", ec.message());
@@ -251,7 +308,9 @@ struct HttpServer::Impl {
       } else {
         beast::error_code nec;
         socket.set_option(tcp::no_delay(true), nec);
-        std::make_shared<Session>(shared, std::move(socket))->Start();
+        auto session = std::make_shared<Session>(shared, std::move(socket));
+        // Start on the session's own io_context thread.
+        net::post(session->executor(), [session] { session->Start(); });
       }
       Accept();
     });
@@ -268,14 +327,15 @@ HttpServer::~HttpServer() { Stop(); }
 Status HttpServer::Start() {
   Impl& im = *impl_;
   Shared& sh = *im.shared;
+  net::io_context& first = *sh.iocs[0];
   beast::error_code ec;
-  tcp::resolver resolver(sh.ioc);
+  tcp::resolver resolver(first);
   auto results = resolver.resolve(sh.opts.host, std::to_string(sh.opts.port), tcp::resolver::passive, ec);
   if (ec || results.empty()) {
     return Status::InvalidArgument(fmt::format("cannot resolve listen address '{}': {}", sh.opts.host, ec.message()));
   }
   tcp::endpoint ep = results.begin()->endpoint();
-  im.acceptor.emplace(sh.ioc);
+  im.acceptor.emplace(first);
   im.acceptor->open(ep.protocol(), ec);
   if (!ec) im.acceptor->set_option(net::socket_base::reuse_address(true), ec);
   if (!ec) im.acceptor->bind(ep, ec);
@@ -289,8 +349,9 @@ Status HttpServer::Start() {
   if (ec) return Status::Unavailable(fmt::format("listen: {}", ec.message()));
   im.port = im.acceptor->local_endpoint().port();
   im.Accept();
-  for (int i = 0; i < std::max(1, sh.opts.threads); ++i) {
-    im.threads.emplace_back([s = im.shared] { s->ioc.run(); });
+  for (auto& ioc : sh.iocs) {
+    im.work.push_back(net::make_work_guard(*ioc));
+    im.threads.emplace_back([s = im.shared, ioc = ioc.get()] { ioc->run(); });
   }
   im.started = true;
   return Status::OK();
@@ -300,7 +361,7 @@ void HttpServer::StopAccepting() {
   Impl& im = *impl_;
   if (!im.started || im.stopped) return;
   std::promise<void> done;
-  net::post(im.shared->ioc, [&im, &done] {
+  net::post(*im.shared->iocs[0], [&im, &done] {
     beast::error_code ec;
     im.acceptor->close(ec);
     done.set_value();
@@ -311,12 +372,10 @@ void HttpServer::StopAccepting() {
 void HttpServer::Stop() {
   Impl& im = *impl_;
   if (!im.started || im.stopped) return;
+  StopAccepting();
   im.stopped = true;
-  net::post(im.shared->ioc, [&im] {
-    beast::error_code ec;
-    im.acceptor->close(ec);
-  });
-  im.shared->ioc.stop();
+  im.work.clear();
+  for (auto& ioc : im.shared->iocs) ioc->stop();
   for (auto& t : im.threads) t.join();
   im.threads.clear();
 }

@@ -73,6 +73,7 @@ Result<std::unique_ptr<EmbeddedStore>> EmbeddedStore::Open(const EmbeddedStoreOp
   auto wal = wal::Wal::Open(wo, replay, &store->replay_);
   if (!wal.ok()) return wal.status().WithContext("opening the write-ahead log");
   store->wal_ = std::move(wal).value();
+  store->applier_ = std::make_unique<SerialExecutor>("ap-apply");
   store->replay_seconds_ = static_cast<double>(MonotonicNanos() - t0) / 1e9;
 
   // Known label values count against the cardinality limit.
@@ -89,7 +90,8 @@ Result<std::unique_ptr<EmbeddedStore>> EmbeddedStore::Open(const EmbeddedStoreOp
 }
 
 EmbeddedStore::~EmbeddedStore() {
-  wal_.reset();  // drains queued records (their callbacks run) before the head goes
+  wal_.reset();      // drains queued records; their callbacks hand batches to the applier
+  applier_.reset();  // applies them and answers, before the head goes
 }
 
 void EmbeddedStore::AppendAsync(event::EventBatch batch, AppendCallback done) {
@@ -118,10 +120,19 @@ void EmbeddedStore::AppendAsync(event::EventBatch batch, AppendCallback done) {
   if (known == 0) event::EncodeBatch(batch, &payload);
   else event::EncodeBatchSubset(batch, *keep, &payload);
 
+  // Bound the memory of batches waiting for the disk or for the head.
+  const uint64_t cost = payload.size() * 3;
+  if (inflight_bytes_.fetch_add(cost) + cost > options_.wal_max_queued_bytes && inflight_bytes_.load() > cost) {
+    inflight_bytes_.fetch_sub(cost);
+    failed_.fetch_add(1, std::memory_order_relaxed);
+    done(Status::ResourceExhausted("ingest queue full: the disk or the head is behind; retry shortly"), nullptr);
+    return;
+  }
   auto shared = std::make_shared<event::EventBatch>(std::move(batch));
   auto cb = std::make_shared<AppendCallback>(std::move(done));
-  st = wal_->Submit(std::move(payload), [this, shared, keep, known, cb](const Status& s, uint64_t /*seq*/) {
+  st = wal_->Submit(std::move(payload), [this, shared, keep, known, cb, cost](const Status& s, uint64_t /*seq*/) {
     if (!s.ok()) {
+      inflight_bytes_.fetch_sub(cost);
       failed_.fetch_add(1, std::memory_order_relaxed);
       (*cb)(Status(s.code() == StatusCode::kResourceExhausted ? StatusCode::kResourceExhausted
                                                                : StatusCode::kUnavailable,
@@ -129,12 +140,18 @@ void EmbeddedStore::AppendAsync(event::EventBatch batch, AppendCallback done) {
             nullptr);
       return;
     }
-    ApplyResult r = head_->Apply(*shared, known ? keep.get() : nullptr);
-    accepted_.fetch_add(r.added, std::memory_order_relaxed);
-    duplicates_.fetch_add(r.duplicates + known, std::memory_order_relaxed);
-    (*cb)(AppendResult{r.added, r.duplicates + known}, nullptr);
+    // Durable: apply on the applier thread (in WAL order) so the WAL thread can
+    // write the next group meanwhile.
+    applier_->Submit([this, shared, keep, known, cb, cost] {
+      ApplyResult r = head_->Apply(*shared, known ? keep.get() : nullptr);
+      accepted_.fetch_add(r.added, std::memory_order_relaxed);
+      duplicates_.fetch_add(r.duplicates + known, std::memory_order_relaxed);
+      (*cb)(AppendResult{r.added, r.duplicates + known}, nullptr);
+      inflight_bytes_.fetch_sub(cost);
+    });
   });
   if (!st.ok()) {
+    inflight_bytes_.fetch_sub(cost);
     failed_.fetch_add(1, std::memory_order_relaxed);
     (*cb)(st, nullptr);
   }
@@ -201,6 +218,9 @@ std::string EmbeddedStore::StatsJson() {
   w.Field("failed_group_commits", ws.failed_groups);
   w.Field("queued_bytes", ws.queued_bytes);
   w.Field("queued_records", ws.queued_records);
+  w.Field("write_ms", static_cast<double>(ws.write_ns) / 1e6);
+  w.Field("sync_ms", static_cast<double>(ws.sync_ns) / 1e6);
+  w.Field("apply_ms", static_cast<double>(ws.callback_ns) / 1e6);
   w.Field("last_error", ws.last_error);
   w.EndObject();
   w.Key("replay").BeginObject();

@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 
+#include "core/serial_executor.h"
 #include "event/fields.h"
 #include "store/cardinality_guard.h"
 #include "store/fs/file_system.h"
@@ -50,7 +51,9 @@ class EmbeddedStore final : public Store {
   std::unique_ptr<fs::FileLock> lock_;
   std::unique_ptr<Head> head_;
   CardinalityGuard guard_;
+  std::unique_ptr<SerialExecutor> applier_;  // applies durable batches in WAL order
   std::unique_ptr<wal::Wal> wal_;
+  std::atomic<uint64_t> inflight_bytes_{0};  // batches between AppendAsync and applied
   wal::ReplayReport replay_;
   int64_t opened_us_ = 0;
   double replay_seconds_ = 0;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <ctime>
 
+#include "core/clock.h"
 #include "core/log.h"
 
 namespace agentperf::wal {
@@ -145,6 +146,9 @@ Status Wal::Submit(std::string payload, DoneFn done) {
 WalStats Wal::Stats() const {
   std::lock_guard<std::mutex> l(mu_);
   WalStats s = stats_;
+  s.write_ns = write_ns_;
+  s.sync_ns = sync_ns_;
+  s.callback_ns = callback_ns_;
   s.queued_bytes = queued_bytes_;
   s.queued_records = queue_.size();
   return s;
@@ -189,8 +193,13 @@ void Wal::CommitGroup(std::vector<Pending>* group) {
     group_buf_.clear();
     for (const auto& p : *group) AppendFrame(&group_buf_, next_seq_++, p.payload);
     uint64_t before = file_->Size();
+    int64_t t0 = MonotonicNanos();
     st = file_->Append(group_buf_);
+    int64_t t1 = MonotonicNanos();
     if (st.ok()) st = file_->Sync();
+    int64_t t2 = MonotonicNanos();
+    write_ns_ += static_cast<uint64_t>(t1 - t0);
+    sync_ns_ += static_cast<uint64_t>(t2 - t1);
     if (!st.ok()) {
       log::Error("wal", "write of {} records failed: {}; continuing in a new segment", group->size(), st.ToString());
       (void)file_->Truncate(before);  // best effort: drop the failed frames
@@ -217,7 +226,9 @@ void Wal::CommitGroup(std::vector<Pending>* group) {
     }
   }
   uint64_t seq = first_seq;
+  int64_t t3 = MonotonicNanos();
   for (auto& p : *group) p.done(st, seq++);
+  callback_ns_ += static_cast<uint64_t>(MonotonicNanos() - t3);
   if (st.ok() && file_->Size() >= options_.segment_bytes) {
     closed_segments_bytes_ += file_->Size();
     ++closed_segments_;

@@ -68,6 +68,10 @@ struct WalStats {
   uint64_t failed_groups = 0;
   uint64_t queued_bytes = 0;
   uint64_t queued_records = 0;
+  // Where the WAL thread's time goes (nanoseconds since open).
+  uint64_t write_ns = 0;     // write(2) of group frames
+  uint64_t sync_ns = 0;      // fdatasync
+  uint64_t callback_ns = 0;  // completion callbacks (the store applies batches there)
   std::string last_error;
 };
 
@@ -119,6 +123,9 @@ class Wal {
   uint64_t closed_segments_bytes_ = 0;
   uint64_t closed_segments_ = 0;
   std::string group_buf_;
+  std::atomic<uint64_t> write_ns_{0};
+  std::atomic<uint64_t> sync_ns_{0};
+  std::atomic<uint64_t> callback_ns_{0};
 };
 
 }  // namespace agentperf::wal

@@ -129,7 +129,6 @@ class Conn {
     return n == 0 || (n < 0 && errno == ECONNRESET);
   }
 
- private:
   bool ReadMore() {
     char tmp[65536];
     ssize_t n = recv(fd_, tmp, sizeof(tmp), 0);
@@ -138,6 +137,7 @@ class Conn {
     return true;
   }
 
+ private:
   int fd_;
   std::vector<ReceivedRequest>* log_;
   std::string buf_;
@@ -377,7 +377,9 @@ TEST(HttpClientTest, NoResendAfterPartialResponseOrOnFreshConnection) {
       reconnected = s.HasPendingConnection(100);
     });
     HttpClient client(server.url(), TestOptions());
-    if (partial) ASSERT_TRUE(client.Get("/1").ok());
+    if (partial) {
+      ASSERT_TRUE(client.Get("/1").ok());
+    }
     Result<HttpResponse> resp = client.Post("/2", "batch");
     client_done.Notify();
     ASSERT_FALSE(resp.ok());
@@ -434,6 +436,21 @@ TEST(HttpClientTest, LargeBodyRoundTrip) {
   EXPECT_TRUE(resp->body == body);
 }
 
+TEST(HttpClientTest, EarlyResponseDuringUploadIsReturned) {
+  ScriptedServer server([](ScriptedServer& s) {
+    auto conn = s.Accept();
+    if (!conn->ReadMore()) return;  // a first piece of the upload, then reject it
+    conn->Write("HTTP/1.1 413 Payload Too Large\r\nConnection: close\r\nContent-Length: 8\r\n\r\ntoo big!");
+    conn->Close();  // with unread data: the client's send fails with EPIPE/ECONNRESET
+  });
+  HttpClient client(server.url(), TestOptions());
+  Result<HttpResponse> resp = client.Post("/v1/ingest", std::string(32 << 20, 'x'));
+  ASSERT_TRUE(resp.ok()) << resp.status().ToString();
+  EXPECT_EQ(resp->status, 413);
+  EXPECT_EQ(resp->body, "too big!");
+  EXPECT_FALSE(client.IsConnected());
+}
+
 TEST(HttpClientTest, TimesOutWhenServerNeverAnswers) {
   Notification client_done;
   ScriptedServer server([&client_done](ScriptedServer& s) {
@@ -476,6 +493,36 @@ TEST(HttpClientTest, ConnectionRefusedNamesHostAndPort) {
   EXPECT_EQ(resp.status().code(), StatusCode::kUnavailable);
   EXPECT_TRUE(Contains(resp.status(), "connection refused")) << resp.status().ToString();
   EXPECT_TRUE(Contains(resp.status(), "127.0.0.1:" + std::to_string(url.port))) << resp.status().ToString();
+}
+
+TEST(HttpClientTest, ConnectTimesOut) {
+  // A listener whose accept queue is full drops new SYNs, so connect() hangs.
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(listen(fd, 0), 0);
+  socklen_t len = sizeof(addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  std::vector<int> fillers;
+  for (int i = 0; i < 4; ++i) {
+    fillers.push_back(socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0));
+    connect(fillers.back(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  }
+  std::this_thread::sleep_for(50ms);
+  Url url;
+  url.host = "127.0.0.1";
+  url.port = ntohs(addr.sin_port);
+  HttpClient::Options opts;
+  opts.connect_timeout_ms = 200;
+  HttpClient client(url, opts);
+  Result<HttpResponse> resp = client.Get("/");
+  for (int f : fillers) close(f);
+  close(fd);
+  ASSERT_FALSE(resp.ok());
+  EXPECT_EQ(resp.status().code(), StatusCode::kUnavailable);
+  EXPECT_TRUE(Contains(resp.status(), "timed out after 200 ms")) << resp.status().ToString();
 }
 
 // Each response is served on a fresh server; the client must fail with `code`.

@@ -12,51 +12,56 @@ using event::kNumFloatFields;
 using event::kNumIntFields;
 using event::kNumStrFields;
 
-// Open-addressing set of event ids. Slots hold row+1 (0 = empty); the full id
-// is compared against the head's id columns, so a slot costs 4 bytes.
+// Open-addressing set of event ids. A slot holds (hash32 << 32) | (row + 1);
+// 0 = empty. The hash places the slot and filters probes, so only a real
+// match reads the head's id columns.
 class Head::IdIndex {
  public:
   explicit IdIndex(const Head* head) : head_(head), slots_(1 << 16, 0) {}
 
+  static uint32_t Hash32(const Hash128& id) { return static_cast<uint32_t>(Mix64(id.lo ^ id.hi)); }
+  void Prefetch(uint32_t h) const { __builtin_prefetch(&slots_[h & (slots_.size() - 1)]); }
+
   // Returns true if present; otherwise inserts `row` and returns false.
-  bool FindOrInsert(const Hash128& id, uint32_t row) {
-    if ((static_cast<size_t>(count_) + 1) * 10 > slots_.size() * 7) Grow();
-    size_t mask = slots_.size() - 1;
-    for (size_t i = Mix64(id.lo) & mask;; i = (i + 1) & mask) {
-      uint32_t s = slots_[i];
+  // REQUIRES h == Hash32(id).
+  bool FindOrInsert(const Hash128& id, uint32_t h, uint32_t row) {
+    if ((static_cast<size_t>(count_) + 1) * 4 > slots_.size() * 3) Grow();
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+      uint64_t s = slots_[i];
       if (s == 0) {
-        slots_[i] = row + 1;
+        slots_[i] = (static_cast<uint64_t>(h) << 32) | (row + 1);
         ++count_;
         return false;
       }
-      if (IdOf(s - 1) == id) return true;
+      if (static_cast<uint32_t>(s >> 32) == h && IdOf(static_cast<uint32_t>(s) - 1) == id) return true;
     }
   }
-  bool Contains(const Hash128& id) const {
-    size_t mask = slots_.size() - 1;
-    for (size_t i = Mix64(id.lo) & mask;; i = (i + 1) & mask) {
-      uint32_t s = slots_[i];
+  bool Contains(const Hash128& id, uint32_t h) const {
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+      uint64_t s = slots_[i];
       if (s == 0) return false;
-      if (IdOf(s - 1) == id) return true;
+      if (static_cast<uint32_t>(s >> 32) == h && IdOf(static_cast<uint32_t>(s) - 1) == id) return true;
     }
   }
-  size_t bytes() const { return slots_.size() * sizeof(uint32_t); }
+  size_t bytes() const { return slots_.size() * sizeof(uint64_t); }
 
  private:
   Hash128 IdOf(uint32_t row) const { return Hash128{head_->id_lo_.Get(row), head_->id_hi_.Get(row)}; }
   void Grow() {
-    std::vector<uint32_t> bigger(slots_.size() * 2, 0);
-    size_t mask = bigger.size() - 1;
-    for (uint32_t s : slots_) {
+    std::vector<uint64_t> bigger(slots_.size() * 2, 0);
+    const size_t mask = bigger.size() - 1;
+    for (uint64_t s : slots_) {
       if (s == 0) continue;
-      size_t i = Mix64(head_->id_lo_.Get(s - 1)) & mask;
+      size_t i = static_cast<uint32_t>(s >> 32) & mask;
       while (bigger[i] != 0) i = (i + 1) & mask;
       bigger[i] = s;
     }
     slots_.swap(bigger);
   }
   const Head* head_;
-  std::vector<uint32_t> slots_;
+  std::vector<uint64_t> slots_;
   uint32_t count_ = 0;
 };
 
@@ -107,18 +112,49 @@ Head::~Head() = default;
 ApplyResult Head::Apply(const event::EventBatch& batch, const std::vector<bool>* keep) {
   ApplyResult r;
   uint64_t row = rows_.load(std::memory_order_relaxed);
-  // Consecutive events usually share agent, model, session...: skip re-interning.
-  std::array<std::string_view, kNumStrFields> last_str{};
+  const size_t n = batch.events.size();
+  // Pass 1: hashes of ids and of string values that differ from the previous
+  // event's (consecutive events usually share agent, model, session...).
+  // Pass 2 prefetches the hash-table slots a few events ahead: the tables are
+  // far larger than the caches, and the misses would otherwise dominate.
+  id_hashes_.resize(n);
+  str_hashes_.resize(n * kNumStrFields);
+  for (size_t k = 0; k < n; ++k) {
+    const Event& e = batch.events[k];
+    id_hashes_[k] = IdIndex::Hash32(e.id);
+    for (int i = 0; i < kNumStrFields; ++i) {
+      std::string_view s = e.str[i];
+      bool same = !s.empty() && k > 0 && s == batch.events[k - 1].str[i];
+      str_hashes_[k * kNumStrFields + i] = s.empty() || same ? 0 : StringDict::Hash32(s) | 1;  // 0 = no lookup
+    }
+  }
+  constexpr size_t kAhead = 8;
   std::array<uint32_t, kNumStrFields> last_code{};
   int64_t min_start = INT64_MAX, max_start = INT64_MIN;
 
-  std::lock_guard<std::mutex> l(id_mu_);
-  for (size_t k = 0; k < batch.events.size(); ++k) {
-    if (keep != nullptr && !(*keep)[k]) continue;
+  std::lock_guard<std::mutex> l(mu_);
+  for (size_t k = 0; k < n; ++k) {
+    if (k + kAhead < n) {
+      ids_->Prefetch(id_hashes_[k + kAhead]);
+      const uint32_t* h = &str_hashes_[(k + kAhead) * kNumStrFields];
+      for (int i = 0; i < kNumStrFields; ++i) {
+        if (h[i] != 0) dicts_[i]->Prefetch(h[i]);
+      }
+    }
     const Event& e = batch.events[k];
-    if (row >= kMaxChunks * kChunkRows - 1) break;  // 1G rows: the caller flushes long before
-    if (ids_->FindOrInsert(e.id, static_cast<uint32_t>(row))) {
+    const uint32_t* sh = &str_hashes_[k * kNumStrFields];
+    // Codes must follow the events even when this one is skipped.
+    auto resolve = [&](int i) {
+      if (sh[i] != 0) last_code[i] = dicts_[i]->Intern(e.str[i], sh[i]);
+      return e.str[i].empty() ? 0u : last_code[i];
+    };
+    bool skip = (keep != nullptr && !(*keep)[k]) || row >= kMaxChunks * kChunkRows - 1;
+    if (!skip && ids_->FindOrInsert(e.id, id_hashes_[k], static_cast<uint32_t>(row))) {
       ++r.duplicates;
+      skip = true;
+    }
+    if (skip) {
+      for (int i = 0; i < kNumStrFields; ++i) (void)resolve(i);
       continue;
     }
     // Id columns first: the index compares against them.
@@ -129,17 +165,8 @@ ApplyResult Head::Apply(const event::EventBatch& batch, const std::vector<bool>*
     kind_.Set(row, static_cast<uint8_t>(e.kind));
     status_.Set(row, static_cast<uint8_t>(e.status));
     for (int i = 0; i < kNumStrFields; ++i) {
-      std::string_view s = e.str[i];
-      if (s.empty()) continue;
-      uint32_t code;
-      if (s == last_str[i]) {
-        code = last_code[i];
-      } else {
-        code = dicts_[i]->Intern(s);
-        last_str[i] = s;
-        last_code[i] = code;
-      }
-      str_[i]->Set(row, code);
+      uint32_t code = resolve(i);
+      if (code != 0) str_[i]->Set(row, code);
     }
     for (int i = 0; i < kNumIntFields; ++i) ints_[i]->Set(row, e.ints[i]);
     for (int i = 0; i < kNumFloatFields; ++i) floats_[i]->Set(row, e.floats[i]);
@@ -163,20 +190,25 @@ ApplyResult Head::Apply(const event::EventBatch& batch, const std::vector<bool>*
 }
 
 bool Head::Contains(const Hash128& id) const {
-  std::lock_guard<std::mutex> l(id_mu_);
-  return ids_->Contains(id);
+  std::lock_guard<std::mutex> l(mu_);
+  return ids_->Contains(id, IdIndex::Hash32(id));
 }
 
 uint64_t Head::MarkStored(const event::EventBatch& batch, std::vector<bool>* keep) const {
   uint64_t n = 0;
-  std::lock_guard<std::mutex> l(id_mu_);
+  std::lock_guard<std::mutex> l(mu_);
   for (size_t i = 0; i < batch.events.size(); ++i) {
-    if ((*keep)[i] && ids_->Contains(batch.events[i].id)) {
+    if ((*keep)[i] && ids_->Contains(batch.events[i].id, IdIndex::Hash32(batch.events[i].id))) {
       (*keep)[i] = false;
       ++n;
     }
   }
   return n;
+}
+
+uint32_t Head::FindCode(event::StrField f, std::string_view value) const {
+  std::lock_guard<std::mutex> l(mu_);
+  return dicts_[static_cast<int>(f)]->Find(value);
 }
 
 Hash128 Head::IdAt(uint64_t row) const { return Hash128{id_lo_.Get(row), id_hi_.Get(row)}; }
@@ -215,15 +247,14 @@ void Head::ScanBlocks(int64_t from_us, int64_t to_us,
 }
 
 size_t Head::MemoryBytes() const {
+  std::lock_guard<std::mutex> l(mu_);
   size_t b = start_us_.bytes() + dur_us_.bytes() + kind_.bytes() + status_.bytes() + id_lo_.bytes() +
-             id_hi_.bytes() + attr_ref_.bytes() + attr_blobs_.MemoryBytes();
+             id_hi_.bytes() + attr_ref_.bytes() + attr_blobs_.MemoryBytes() + ids_->bytes();
   for (const auto& c : str_) b += c->bytes();
   for (const auto& c : ints_) b += c->bytes();
   for (const auto& c : floats_) b += c->bytes();
   for (const auto& d : dicts_) b += d->MemoryBytes();
-  b += kMaxChunks * sizeof(BlockStats);
-  std::lock_guard<std::mutex> l(id_mu_);
-  return b + ids_->bytes();
+  return b + kMaxChunks * sizeof(BlockStats);
 }
 
 }  // namespace agentperf::store

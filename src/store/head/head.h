@@ -55,8 +55,11 @@ class Head {
   // they stay valid for as long as the Head lives.
   void ScanBlocks(int64_t from_us, int64_t to_us, const std::function<void(const query::ColumnBlock&)>& fn) const;
 
-  // Any thread. The dictionary of a string field (for label values and filters).
+  // Any thread. The dictionary of a string field, for lock-free Get/size
+  // (label values, query output). Use FindCode to look a string up.
   const StringDict& dict(event::StrField f) const { return *dicts_[static_cast<int>(f)]; }
+  // Any thread. Code of `value` in a field's dictionary, 0 if unknown.
+  uint32_t FindCode(event::StrField f, std::string_view value) const;
 
   // Any thread, REQUIRES row < rows(): the event id and attributes of a row.
   Hash128 IdAt(uint64_t row) const;
@@ -90,9 +93,11 @@ class Head {
   std::array<std::unique_ptr<StringDict>, event::kNumStrFields> dicts_;
   std::unique_ptr<BlockStats[]> block_stats_;
   std::unique_ptr<IdIndex> ids_;
-  mutable std::mutex id_mu_;  // guards ids_ between the writer and Contains()
+  mutable std::mutex mu_;     // guards ids_ and the dictionaries' hash tables (writer vs Contains/FindCode)
   StringDict attr_blobs_;     // attribute blobs, interned (identical blobs shared)
   std::string blob_buf_;      // writer scratch
+  std::vector<uint32_t> id_hashes_;   // writer scratch
+  std::vector<uint32_t> str_hashes_;  // writer scratch
 };
 
 }  // namespace agentperf::store

@@ -8,6 +8,8 @@ namespace agentperf::store {
 
 StringDict::StringDict() : table_(64, 0) {}
 
+uint32_t StringDict::Hash32(std::string_view s) { return static_cast<uint32_t>(Hash64(s) >> 32); }
+
 const char* StringDict::Store(std::string_view s) {
   constexpr size_t kBlock = 256 * 1024;
   if (s.size() > left_) {
@@ -24,62 +26,56 @@ const char* StringDict::Store(std::string_view s) {
   return p;
 }
 
-uint32_t StringDict::FindLocked(std::string_view s, uint64_t h, size_t* slot) const {
-  size_t mask = table_.size() - 1;
-  auto h32 = static_cast<uint32_t>(h >> 32);
+uint32_t StringDict::Probe(std::string_view s, uint32_t h, size_t* slot) const {
+  const size_t mask = table_.size() - 1;
   for (size_t i = h & mask;; i = (i + 1) & mask) {
-    uint32_t code = table_[i];
-    if (code == 0) {
+    uint64_t v = table_[i];
+    if (v == 0) {
       *slot = i;
       return 0;
     }
-    const Entry& e = entries_.Chunk(code >> kChunkBits)[code & (kChunkRows - 1)];
-    if (e.hash32 == h32 && e.size == s.size() && std::memcmp(e.data, s.data(), s.size()) == 0) return code;
+    if (static_cast<uint32_t>(v >> 32) != h) continue;
+    auto code = static_cast<uint32_t>(v);
+    std::string_view have = Get(code);
+    if (have.size() == s.size() && std::memcmp(have.data(), s.data(), s.size()) == 0) return code;
   }
 }
 
 void StringDict::Grow() {
-  std::vector<uint32_t> bigger(table_.size() * 2, 0);
-  size_t mask = bigger.size() - 1;
-  uint32_t n = size_.load(std::memory_order_relaxed);
-  for (uint32_t code = 1; code < n; ++code) {
-    std::string_view s = Get(code);
-    size_t i = Hash64(s) & mask;
+  std::vector<uint64_t> bigger(table_.size() * 2, 0);
+  const size_t mask = bigger.size() - 1;
+  for (uint64_t v : table_) {
+    if (v == 0) continue;
+    size_t i = static_cast<uint32_t>(v >> 32) & mask;
     while (bigger[i] != 0) i = (i + 1) & mask;
-    bigger[i] = code;
+    bigger[i] = v;
   }
   table_.swap(bigger);
 }
 
-uint32_t StringDict::Intern(std::string_view s) {
-  uint64_t h = Hash64(s);
-  std::lock_guard<std::mutex> l(mu_);
+uint32_t StringDict::Intern(std::string_view s, uint32_t h) {
   size_t slot;
-  uint32_t code = FindLocked(s, h, &slot);
+  uint32_t code = Probe(s, h, &slot);
   if (code != 0) return code;
   code = size_.load(std::memory_order_relaxed);
   Entry e;
   e.data = Store(s);
   e.size = static_cast<uint32_t>(s.size());
-  e.hash32 = static_cast<uint32_t>(h >> 32);
   entries_.Set(code, e);
-  table_[slot] = code;
+  table_[slot] = (static_cast<uint64_t>(h) << 32) | code;
   size_.store(code + 1, std::memory_order_release);
-  if (static_cast<size_t>(code + 1) * 10 > table_.size() * 7) Grow();
+  if (static_cast<size_t>(code + 1) * 4 > table_.size() * 3) Grow();  // load factor 3/4
   return code;
 }
 
 uint32_t StringDict::Find(std::string_view s) const {
   if (s.empty()) return 0;
-  uint64_t h = Hash64(s);
-  std::lock_guard<std::mutex> l(mu_);
   size_t slot;
-  return FindLocked(s, h, &slot);
+  return Probe(s, Hash32(s), &slot);
 }
 
 size_t StringDict::MemoryBytes() const {
-  std::lock_guard<std::mutex> l(mu_);
-  return table_.size() * sizeof(uint32_t) + entries_.bytes() + string_bytes_ + blocks_.size() * 16;
+  return table_.size() * sizeof(uint64_t) + entries_.bytes() + string_bytes_ + blocks_.size() * 16;
 }
 
 }  // namespace agentperf::store

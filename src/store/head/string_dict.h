@@ -1,14 +1,15 @@
 // StringDict: interns strings as dense uint32 codes (0 is reserved for
 // "absent"), append-only, for dictionary-coded label and id columns.
 //
-// Thread-safety: one writer calls Intern(); readers may call Get(code) for any
-// code below a size() they observed, concurrently with the writer, without
-// locks. Find() is safe from any thread (it takes a mutex shared with Intern).
+// Thread-safety: Intern() and Find() need external synchronisation (the Head
+// serialises them with one mutex per batch). Get(code) is lock-free and may
+// run concurrently with Intern() for any code below a size() the reader
+// observed.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
-#include <mutex>
+#include <memory>
 #include <string_view>
 #include <vector>
 
@@ -23,19 +24,26 @@ class StringDict final : public query::Dictionary {
   StringDict(const StringDict&) = delete;
   StringDict& operator=(const StringDict&) = delete;
 
-  // Writer only. Returns the code of s (REQUIRES !s.empty()), adding it if new.
-  uint32_t Intern(std::string_view s);
-  // Any thread. Code of s, or 0 if absent.
+  // REQUIRES external synchronisation; !s.empty(). Returns the code of s,
+  // adding it if new.
+  uint32_t Intern(std::string_view s) { return Intern(s, Hash32(s)); }
+  // Same, with h == Hash32(s) computed earlier (see Prefetch).
+  uint32_t Intern(std::string_view s, uint32_t h);
+  // Starts loading the table slot where a string of hash h lives (callers
+  // interning many strings prefetch a few ahead to hide cache misses).
+  void Prefetch(uint32_t h) const { __builtin_prefetch(&table_[h & (table_.size() - 1)]); }
+  static uint32_t Hash32(std::string_view s);
+  // REQUIRES external synchronisation. Code of s, or 0 if absent.
   uint32_t Find(std::string_view s) const;
-  // Any thread, REQUIRES code < size(). Code 0 gives "".
+  // Lock-free, REQUIRES code < size(). Code 0 gives "".
   std::string_view Get(uint32_t code) const {
     if (code == 0) return {};
-    const Entry* chunk = entries_.Chunk(code >> kChunkBits);
-    const Entry& e = chunk[code & (kChunkRows - 1)];
+    const Entry& e = entries_.Chunk(code >> kChunkBits)[code & (kChunkRows - 1)];
     return {e.data, e.size};
   }
   // Number of codes including the reserved 0 (acquire: entries below are readable).
   uint32_t size() const { return size_.load(std::memory_order_acquire); }
+  // REQUIRES external synchronisation.
   size_t MemoryBytes() const;
 
   // query::Dictionary:
@@ -46,18 +54,18 @@ class StringDict final : public query::Dictionary {
   struct Entry {
     const char* data = nullptr;
     uint32_t size = 0;
-    uint32_t hash32 = 0;
-    bool operator==(const Entry& o) const { return data == o.data && size == o.size; }
+    uint32_t pad = 0;
   };
-  uint32_t FindLocked(std::string_view s, uint64_t h, size_t* slot) const;
+  // Slots hold (hash32 << 32) | code; 0 = empty. The hash both places the
+  // slot and filters probes without touching the strings.
+  uint32_t Probe(std::string_view s, uint32_t h, size_t* slot) const;
   void Grow();
   const char* Store(std::string_view s);
 
-  mutable std::mutex mu_;          // guards table_ (and serialises Intern against Find)
-  std::vector<uint32_t> table_;    // open addressing: code, or 0 for empty
+  std::vector<uint64_t> table_;
   ChunkedColumn<Entry> entries_;
   std::atomic<uint32_t> size_{1};
-  std::vector<std::unique_ptr<char[]>> blocks_;  // string bytes, writer-only
+  std::vector<std::unique_ptr<char[]>> blocks_;  // string bytes
   char* cur_ = nullptr;
   size_t left_ = 0;
   size_t string_bytes_ = 0;
