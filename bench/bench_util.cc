@@ -101,10 +101,22 @@ ChildServer::~ChildServer() {
 
 std::string ChildServer::url() const { return fmt::format("http://127.0.0.1:{}", port_); }
 
-Status ChildServer::Start(const std::string& data_dir, const std::vector<std::string>& extra_args) {
-  port_ = FreeLoopbackPort();
-  std::vector<std::string> args = {SelfExe(), "serve", "--data", data_dir, "--listen",
-                                   fmt::format("127.0.0.1:{}", port_), "--log-level", "warn"};
+void ChildServer::Kill() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGKILL);
+  int st = 0;
+  waitpid(pid_, &st, 0);
+  pid_ = -1;
+}
+
+Status ChildServer::Start(const std::string& data_dir, const std::vector<std::string>& extra_args, uint16_t port) {
+  port_ = port != 0 ? port : FreeLoopbackPort();
+  std::vector<std::string> args = {binary_, "serve", "--data", data_dir, "--listen",
+                                   fmt::format("{}:{}", host_, port_), "--log-level", "warn"};
+  if (!token_.empty()) {
+    args.push_back("--token");
+    args.push_back(token_);
+  }
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   pid_ = fork();
   if (pid_ < 0) return Status::Internal("fork failed");
@@ -119,6 +131,7 @@ Status ChildServer::Start(const std::string& data_dir, const std::vector<std::st
   net::HttpClientOptions o;
   o.connect_timeout_ms = 200;
   o.io_timeout_ms = 2000;
+  o.bearer_token = token_;
   net::HttpClient client(*url, o);
   for (int i = 0; i < 600; ++i) {
     auto r = client.Get("/healthz");

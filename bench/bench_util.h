@@ -18,12 +18,22 @@ double CpuSeconds(pid_t pid);                        // utime + stime of a proce
 std::string MakeScratchDir(const std::string& parent, const std::string& prefix);
 void RemoveTree(const std::string& dir);
 uint16_t FreeLoopbackPort();
+std::string SelfExe();
 
 // A child `agentperf serve` on 127.0.0.1.
 class ChildServer {
  public:
+  // `binary`: the agentperf executable (default: this process's own).
+  explicit ChildServer(std::string binary = SelfExe()) : binary_(std::move(binary)) {}
   ~ChildServer();
-  Status Start(const std::string& data_dir, const std::vector<std::string>& extra_args = {});
+  // Starts `agentperf serve` on a free port (or `port` if non-zero) and waits
+  // for /healthz.
+  Status Start(const std::string& data_dir, const std::vector<std::string>& extra_args = {}, uint16_t port = 0);
+  // SIGKILL and reap (a crash).
+  void Kill();
+  // Listen address host (default 127.0.0.1) and the token the server requires.
+  void set_host(std::string host) { host_ = std::move(host); }
+  void set_token(std::string token) { token_ = std::move(token); }
   // SIGTERM and wait; returns the exit status.
   int Stop();
   pid_t pid() const { return pid_; }
@@ -31,10 +41,11 @@ class ChildServer {
   std::string url() const;
 
  private:
+  std::string binary_;
+  std::string host_ = "127.0.0.1";
+  std::string token_;
   pid_t pid_ = -1;
   uint16_t port_ = 0;
 };
-
-std::string SelfExe();
 
 }  // namespace agentperf::bench

@@ -84,22 +84,12 @@ SegmentReader::SegmentReader(std::string_view image, uint64_t min_seq) : image_(
   header_status_ = DecodeSegmentHeader(image, &segment_no_);
   if (!header_status_.ok()) {
     done_ = true;
-    // A short or damaged header with nothing after it is a torn creation.
-    tail_ = image.size() <= kSegmentHeaderSize ? TailState::kTorn : TailState::kCorrupt;
+    // A header cut short or never written (zeros) is a torn creation; a
+    // complete but damaged one is corruption.
+    bool all_zero = image.find_first_not_of('\0') == std::string_view::npos;
+    tail_ = image.size() < kSegmentHeaderSize || all_zero ? TailState::kTorn : TailState::kCorrupt;
     bad_offset_ = 0;
     reason_ = header_status_.message();
-    // Even with a damaged header, look for valid frames to tell torn from corrupt.
-    if (tail_ == TailState::kCorrupt) {
-      uint64_t s;
-      std::string_view p;
-      size_t next;
-      std::string why;
-      bool any = false;
-      for (size_t at = kSegmentHeaderSize; at + kFrameHeaderSize <= image.size() && !any; ++at) {
-        any = FrameAt(at, 0, kMaxPlausibleSeq, &s, &p, &next, &why);
-      }
-      if (!any) tail_ = TailState::kTorn;
-    }
     return;
   }
   pos_ = kSegmentHeaderSize;
@@ -147,16 +137,32 @@ void SegmentReader::Finish(std::string why) {
   done_ = true;
   bad_offset_ = pos_;
   reason_ = std::move(why);
-  // Torn or corrupt? Corrupt only if some valid frame follows the bad one.
-  tail_ = TailState::kTorn;
-  uint64_t s;
-  std::string_view p;
-  size_t next;
-  std::string ignored;
-  for (size_t at = pos_ + 1; at + kFrameHeaderSize <= image_.size(); ++at) {
-    if (FrameAt(at, last_seq_, last_seq_ + kMaxSeqGap, &s, &p, &next, &ignored)) {
-      tail_ = TailState::kCorrupt;
-      break;
+  // Torn or corrupt? An interrupted append (SIGKILL, power loss) leaves a
+  // frame cut short by the end of the file, or zeros where the file system
+  // extended the file but never wrote the data. A complete frame that fails
+  // its checks is damage to data that was once written: corruption, even when
+  // it is the last frame (it may have been acknowledged).
+  const std::string_view rest = image_.substr(pos_);
+  const bool all_zero = rest.find_first_not_of('\0') == std::string_view::npos;
+  size_t frame_end = image_.size() + 1;
+  if (rest.size() >= kFrameHeaderSize) frame_end = pos_ + kFrameHeaderSize + DecodeFixed32(image_.data() + pos_ + 4);
+  const bool incomplete = rest.size() < kFrameHeaderSize || frame_end > image_.size();
+  tail_ = TailState::kCorrupt;
+  if (all_zero) {
+    tail_ = TailState::kTorn;
+  } else if (incomplete) {
+    // A cut-short frame is torn unless valid frames follow it (then its
+    // length field was damaged).
+    tail_ = TailState::kTorn;
+    uint64_t s;
+    std::string_view p;
+    size_t next;
+    std::string ignored;
+    for (size_t at = pos_ + 1; at + kFrameHeaderSize <= image_.size(); ++at) {
+      if (FrameAt(at, last_seq_, last_seq_ + kMaxSeqGap, &s, &p, &next, &ignored)) {
+        tail_ = TailState::kCorrupt;
+        break;
+      }
     }
   }
 }
