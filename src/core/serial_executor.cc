@@ -42,7 +42,11 @@ void SerialExecutor::Run() {
       batch.swap(tasks_);
       running_ = batch.size();
     }
-    for (auto& t : batch) t();
+    for (auto& t : batch) {
+      t();
+      std::lock_guard<std::mutex> l(mu_);
+      --running_;  // pending() counts only tasks not yet finished
+    }
     batch.clear();
   }
 }

@@ -157,10 +157,11 @@ static Status DecodeBatchImpl(std::string_view in, EventBatch* out) {
     if (!GetVarsint64(&in, &delta) || !GetVarint64(&in, &dur) || !GetVarint64(&in, &str_mask)) {
       return Bad("truncated times");
     }
-    e.start_us = prev_start + delta;
+    // Checked: a corrupt delta or duration must not overflow int64 (UB).
+    if (__builtin_add_overflow(prev_start, delta, &e.start_us)) return Bad("start time out of range");
     prev_start = e.start_us;
     if (dur > (uint64_t{1} << 62)) return Bad("bad duration");
-    e.end_us = e.start_us + static_cast<int64_t>(dur);
+    if (__builtin_add_overflow(e.start_us, static_cast<int64_t>(dur), &e.end_us)) return Bad("end time out of range");
     if (str_mask >> kNumStrFields) return Bad("bad string mask");
     for (int i = 0; i < kNumStrFields; ++i) {
       if (str_mask & (1u << i)) {

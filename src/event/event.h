@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/hash.h"
@@ -112,8 +113,21 @@ struct Event {
 class Arena {
  public:
   Arena() = default;
-  Arena(Arena&&) noexcept = default;
-  Arena& operator=(Arena&&) noexcept = default;
+  // A moved-from arena is empty and reusable (its cursor must not keep
+  // pointing into a chunk it no longer owns).
+  Arena(Arena&& o) noexcept { *this = std::move(o); }
+  Arena& operator=(Arena&& o) noexcept {
+    if (this != &o) {
+      chunks_ = std::move(o.chunks_);
+      adopted_ = std::move(o.adopted_);
+      o.chunks_.clear();
+      o.adopted_.clear();
+      cur_ = std::exchange(o.cur_, nullptr);
+      left_ = std::exchange(o.left_, 0);
+      bytes_ = std::exchange(o.bytes_, 0);
+    }
+    return *this;
+  }
   Arena(const Arena&) = delete;
   Arena& operator=(const Arena&) = delete;
 

@@ -240,10 +240,16 @@ bool JsonBatchDecoder::Impl::ReadCount(dom::element v, std::string_view field, i
   double d;
   if (!ReadNumber(v, field, &d, fe)) return false;
   if (d != std::floor(d)) return Fail(fe, field, "must be a whole number");
-  if (d > static_cast<double>(limits->max_count)) {
-    return Fail(fe, field, fmt::format("must be at most {}", limits->max_count));
+  // JSON integers are compared exactly: as a double, 2^53 + 1 would round
+  // down to 2^53 and slip under the limit.
+  bool too_big = d > static_cast<double>(limits->max_count);
+  if (v.type() == dom::element_type::INT64) {
+    too_big = v.get_int64().value_unsafe() > limits->max_count;
+  } else if (v.type() == dom::element_type::UINT64) {
+    too_big = v.get_uint64().value_unsafe() > static_cast<uint64_t>(limits->max_count);
   }
-  *n = static_cast<int64_t>(d);
+  if (too_big) return Fail(fe, field, fmt::format("must be at most {}", limits->max_count));
+  *n = v.type() == dom::element_type::INT64 ? v.get_int64().value_unsafe() : static_cast<int64_t>(d);
   return true;
 }
 
@@ -449,7 +455,12 @@ bool JsonBatchDecoder::Impl::DecodeEventFields(dom::object obj, Event* ep, Event
     e.end_us = static_cast<int64_t>(std::llround(end_ms * 1000.0));
   } else if (have_duration) {
     if (duration_ms > max_ms) return Fail(fe, "duration_ms", "is out of range");
-    e.end_us = e.start_us + static_cast<int64_t>(std::llround(duration_ms * 1000.0));
+    const int64_t duration_us = static_cast<int64_t>(std::llround(duration_ms * 1000.0));
+    // Checked before the addition, which could otherwise overflow int64.
+    if (duration_us > limits->max_duration_us) {
+      return Fail(fe, "duration_ms", fmt::format("is longer than {} days", limits->max_duration_us / 86400000000LL));
+    }
+    if (__builtin_add_overflow(e.start_us, duration_us, &e.end_us)) return Fail(fe, "duration_ms", "is out of range");
   } else {
     e.end_us = e.start_us;
   }

@@ -64,6 +64,8 @@ Status Inflate(std::string_view in, bool gzip, size_t max_out, std::string* out)
         if (inflateReset(&zs) != Z_OK) return Status::InvalidArgument("corrupt gzip body");
         continue;
       }
+      // A zlib stream has a definite end: never drop what follows it.
+      if (zs.avail_in != 0) return Status::InvalidArgument("unexpected data after the end of the compressed body");
       break;
     }
     if (rc == Z_BUF_ERROR && zs.avail_in == 0) return Status::InvalidArgument("truncated compressed body");

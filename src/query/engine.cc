@@ -155,13 +155,6 @@ struct Engine::Impl {
     ++stats.blocks_scanned;
     stats.rows_scanned += b.rows;
 
-    // Filter dictionaries for this block (bitmaps grow as dictionaries grow).
-    std::vector<std::pair<const uint32_t*, const uint8_t*>> str_filters;
-    for (int f = 0; f < event::kNumStrFields; ++f) {
-      if (str_matchers[f].empty()) continue;
-      DictState& st = StateFor(f, b.dicts[f]);
-      str_filters.emplace_back(b.str[f], st.pass.data());
-    }
     // Group-by columns: code -> global id tables.
     const size_t ng = spec.group_by.size();
     struct GroupCol {
@@ -183,6 +176,16 @@ struct Engine::Impl {
         gcols[i].dict = b.dicts[f];
         gcols[i].st = &StateFor(f, b.dicts[f]);
       }
+    }
+    // Filter dictionaries for this block (bitmaps grow as dictionaries grow).
+    // After the group-by states: a dictionary may have grown since (a head
+    // being appended to), and StateFor may reallocate a bitmap, so pointers
+    // into the bitmaps are taken last.
+    std::vector<std::pair<const uint32_t*, const uint8_t*>> str_filters;
+    for (int f = 0; f < event::kNumStrFields; ++f) {
+      if (str_matchers[f].empty()) continue;
+      DictState& st = StateFor(f, b.dicts[f]);
+      str_filters.emplace_back(b.str[f], st.pass.data());
     }
 
     const bool time_all_in = b.min_start_us >= spec.from_us && b.max_start_us < spec.to_us;
@@ -306,7 +309,11 @@ struct Engine::Impl {
         r.series.push_back(std::move(s));
       }
       Point p;
-      p.t_us = spec.step_us > 0 ? c.key.bucket * spec.step_us : c.first_start_us;
+      // Without step: the query's from (result.h), or with an open from the
+      // earliest matching start.
+      p.t_us = spec.step_us > 0 ? c.key.bucket * spec.step_us
+               : spec.from_us != INT64_MIN ? spec.from_us
+                                           : c.first_start_us;
       p.values.reserve(spec.aggregates.size());
       for (size_t a = 0; a < spec.aggregates.size(); ++a) p.values.push_back(AggValue(c, a));
       r.series.back().points.push_back(std::move(p));

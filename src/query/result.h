@@ -11,7 +11,8 @@
 namespace agentperf::query {
 
 struct Point {
-  int64_t t_us = 0;            // bucket start (or the query's from, without step)
+  int64_t t_us = 0;            // bucket start; without step the query's from (or, when
+                               // from is open, the earliest matching event start)
   std::vector<double> values;  // one per aggregate; NaN = no data (JSON null)
 };
 

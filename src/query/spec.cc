@@ -214,6 +214,7 @@ Result<Matcher> ParseMatcher(dom::element el) {
       return Status::InvalidArgument(fmt::format("filters: unknown key '{}' (expected label, op, value, values)", k));
     }
   }
+  if (label_name.empty()) return Status::InvalidArgument("filters: each filter needs a \"label\"");
   AP_ASSIGN_OR_RETURN(m.label, ParseLabel(label_name));
   if (op == "=" || op == "==" || op == "eq") m.op = Matcher::kEq;
   else if (op == "!=" || op == "ne") m.op = Matcher::kNe;
@@ -223,7 +224,9 @@ Result<Matcher> ParseMatcher(dom::element el) {
   else if (op == "not_in" || op == "nin") m.op = Matcher::kNotIn;
   else return Status::InvalidArgument(fmt::format("filters: unknown op '{}' (=, !=, =~, !~, in, not_in)", op));
   bool multi = m.op == Matcher::kIn || m.op == Matcher::kNotIn;
-  if (multi && !have_values) return Status::InvalidArgument(fmt::format("filters: op '{}' needs \"values\": [...]", op));
+  if (multi && (!have_values || have_value)) {
+    return Status::InvalidArgument(fmt::format("filters: op '{}' needs \"values\": [...] (and no \"value\")", op));
+  }
   if (!multi && (!have_value || have_values)) {
     return Status::InvalidArgument(fmt::format("filters: op '{}' needs exactly one \"value\"", op));
   }
@@ -309,7 +312,9 @@ Result<QuerySpec> ParseQuerySpec(std::string_view json, int64_t now_us) {
   if (spec.aggregates.empty()) spec.aggregates.push_back(ParseAggregate("count").value());
   if (spec.from_us >= spec.to_us) return Status::InvalidArgument("'from' must be before 'to'");
   if (spec.step_us > 0 && spec.from_us != INT64_MIN && spec.to_us != INT64_MAX) {
-    auto buckets = static_cast<uint64_t>((spec.to_us - spec.from_us) / spec.step_us) + 1;
+    // Unsigned: to - from may exceed INT64_MAX.
+    auto buckets = (static_cast<uint64_t>(spec.to_us) - static_cast<uint64_t>(spec.from_us)) /
+                       static_cast<uint64_t>(spec.step_us) + 1;
     if (buckets > QuerySpec::kMaxCells) {
       return Status::InvalidArgument(
           fmt::format("{} time buckets: use a larger step or a shorter range (limit {})", buckets, QuerySpec::kMaxCells));

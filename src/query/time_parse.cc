@@ -17,6 +17,21 @@ bool ParseInt(std::string_view s, int64_t* v) {
   return r.ec == std::errc() && r.ptr == s.data() + s.size();
 }
 
+// Unsigned decimal digits only (no sign): the fields of an ISO date.
+bool ParseDigits(std::string_view s, int64_t* v) {
+  for (char c : s) {
+    if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return ParseInt(s, v);
+}
+
+bool IsLeapYear(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+int64_t DaysInMonth(int64_t y, int64_t m) {
+  static constexpr int64_t kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return m == 2 && IsLeapYear(y) ? 29 : kDays[m - 1];
+}
+
 // Days since 1970-01-01 of a civil date (proleptic Gregorian).
 int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
   y -= m <= 2;
@@ -32,15 +47,17 @@ Result<int64_t> ParseIso(std::string_view s) {
   auto bad = [&] { return Status::InvalidArgument(fmt::format("cannot parse time '{}'", s)); };
   if (s.size() < 10 || s[4] != '-' || s[7] != '-') return bad();
   int64_t y, mo, d, h = 0, mi = 0, sec = 0, frac_us = 0, offset_min = 0;
-  if (!ParseInt(s.substr(0, 4), &y) || !ParseInt(s.substr(5, 2), &mo) || !ParseInt(s.substr(8, 2), &d)) return bad();
-  if (mo < 1 || mo > 12 || d < 1 || d > 31) return bad();
+  if (!ParseDigits(s.substr(0, 4), &y) || !ParseDigits(s.substr(5, 2), &mo) || !ParseDigits(s.substr(8, 2), &d)) {
+    return bad();
+  }
+  if (mo < 1 || mo > 12 || d < 1 || d > DaysInMonth(y, mo)) return bad();
   size_t p = 10;
   if (p < s.size() && (s[p] == 'T' || s[p] == ' ')) {
     if (s.size() < p + 6 || s[p + 3] != ':') return bad();
-    if (!ParseInt(s.substr(p + 1, 2), &h) || !ParseInt(s.substr(p + 4, 2), &mi)) return bad();
+    if (!ParseDigits(s.substr(p + 1, 2), &h) || !ParseDigits(s.substr(p + 4, 2), &mi)) return bad();
     p += 6;
     if (p < s.size() && s[p] == ':') {
-      if (s.size() < p + 3 || !ParseInt(s.substr(p + 1, 2), &sec)) return bad();
+      if (s.size() < p + 3 || !ParseDigits(s.substr(p + 1, 2), &sec)) return bad();
       p += 3;
       if (p < s.size() && s[p] == '.') {
         ++p;
@@ -59,7 +76,7 @@ Result<int64_t> ParseIso(std::string_view s) {
       ++p;
     } else if ((s[p] == '+' || s[p] == '-') && s.size() == p + 6 && s[p + 3] == ':') {
       int64_t oh, om;
-      if (!ParseInt(s.substr(p + 1, 2), &oh) || !ParseInt(s.substr(p + 4, 2), &om)) return bad();
+      if (!ParseDigits(s.substr(p + 1, 2), &oh) || !ParseDigits(s.substr(p + 4, 2), &om)) return bad();
       offset_min = (s[p] == '+' ? 1 : -1) * (oh * 60 + om);
       p = s.size();
     } else {
@@ -80,7 +97,7 @@ Result<int64_t> ParseDurationMicros(std::string_view s) {
   if (s.empty()) return bad();
   int64_t plain;
   if (ParseInt(s, &plain)) {
-    if (plain < 0) return bad();
+    if (plain < 0 || plain > INT64_MAX / kMicrosPerMilli) return bad();
     return plain * kMicrosPerMilli;
   }
   int64_t total = 0;
@@ -91,7 +108,7 @@ Result<int64_t> ParseDurationMicros(std::string_view s) {
     if (q == p) return bad();
     double num;
     auto r = std::from_chars(s.data() + p, s.data() + q, num);
-    if (r.ec != std::errc()) return bad();
+    if (r.ec != std::errc() || r.ptr != s.data() + q) return bad();
     size_t u = q;
     while (u < s.size() && std::isalpha(static_cast<unsigned char>(s[u]))) ++u;
     std::string_view unit = s.substr(q, u - q);
@@ -104,7 +121,9 @@ Result<int64_t> ParseDurationMicros(std::string_view s) {
     else if (unit == "d") mult = kMicrosPerDay;
     else if (unit == "w") mult = 7.0 * kMicrosPerDay;
     else return bad();
-    total += static_cast<int64_t>(num * mult);
+    // Durations beyond ~292 years do not fit in int64 microseconds.
+    const double part = num * mult;
+    if (!(part < 9.2e18) || __builtin_add_overflow(total, static_cast<int64_t>(part), &total)) return bad();
     p = u;
   }
   return total;
@@ -119,14 +138,25 @@ Result<int64_t> ParseTime(std::string_view s, int64_t now_us) {
       return Status::InvalidArgument(fmt::format("cannot parse time '{}'", s));
     }
     AP_ASSIGN_OR_RETURN(int64_t d, ParseDurationMicros(rest.substr(1)));
-    return rest[0] == '-' ? now_us - d : now_us + d;
+    int64_t t;
+    if (rest[0] == '-' ? __builtin_sub_overflow(now_us, d, &t) : __builtin_add_overflow(now_us, d, &t)) {
+      return Status::InvalidArgument(fmt::format("time '{}' is out of range", s));
+    }
+    return t;
   }
   if (s[0] == '-') {
     AP_ASSIGN_OR_RETURN(int64_t d, ParseDurationMicros(s.substr(1)));
-    return now_us - d;
+    int64_t t;
+    if (__builtin_sub_overflow(now_us, d, &t)) return Status::InvalidArgument(fmt::format("time '{}' is out of range", s));
+    return t;
   }
   int64_t ms;
-  if (ParseInt(s, &ms)) return ms * kMicrosPerMilli;
+  if (ParseInt(s, &ms)) {
+    if (ms > INT64_MAX / kMicrosPerMilli || ms < INT64_MIN / kMicrosPerMilli) {
+      return Status::InvalidArgument(fmt::format("time '{}' is out of range", s));
+    }
+    return ms * kMicrosPerMilli;
+  }
   return ParseIso(s);
 }
 

@@ -8,7 +8,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <future>
+#include <mutex>
 #include <optional>
+#include <unordered_map>
 #include <thread>
 #include <vector>
 
@@ -41,6 +43,8 @@ std::string UrlDecode(std::string_view s, bool plus_space) {
 
 namespace {
 
+class Session;
+
 // State shared by the server and every session; sessions keep it (and so the
 // io_contexts) alive while a store callback may still answer them. Each I/O
 // thread runs its own single-threaded io_context (no scheduler lock
@@ -55,6 +59,12 @@ struct Shared {
   std::atomic<uint64_t> conns_total{0};
   std::atomic<uint64_t> requests{0};
   std::atomic<uint64_t> rejected{0};
+  // Open sessions, so that Stop() can close them; and whether Stop() has
+  // begun, after which answers are dropped instead of being posted to an
+  // io_context that no thread runs (that would keep their sessions alive).
+  std::mutex mu;
+  bool stopped = false;                                           // guarded by mu
+  std::unordered_map<const void*, std::weak_ptr<Session>> sessions;  // guarded by mu
   Shared(HttpServerOptions o, Handler h, EarlyCheck e) : opts(std::move(o)), handler(std::move(h)), early(std::move(e)) {
     int n = std::max(1, opts.threads);
     for (int i = 0; i < n; ++i) iocs.push_back(std::make_unique<net::io_context>(1));
@@ -104,10 +114,20 @@ class Session : public std::enable_shared_from_this<Session> {
   }
   ~Session() {
     Release();
+    {
+      std::lock_guard<std::mutex> l(shared_->mu);
+      shared_->sessions.erase(this);
+    }
     shared_->conns_open.fetch_sub(1);
   }
 
   void Start() { ReadHeader(); }
+  // Closes the connection and cancels the timer; pending operations complete
+  // with operation_aborted. Only where no I/O thread runs this session.
+  void Shutdown() {
+    timer_.cancel();
+    Close();
+  }
   tcp::socket::executor_type executor() { return socket_.get_executor(); }
 
  private:
@@ -132,6 +152,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void Disarm() { timer_.cancel(); }
 
   void ReadHeader() {
+    head_method_ = false;
     parser_.emplace();
     parser_->header_limit(64 * 1024);
     parser_->body_limit(shared_->opts.max_body_bytes);
@@ -141,6 +162,14 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void OnHeader(beast::error_code ec, std::size_t) {
+    if (ec == http::error::body_limit) {
+      // Beast checks a declared Content-Length against body_limit() while reading the header.
+      Disarm();
+      HttpResponse r = HttpResponse::Error(
+          413, "too_large", fmt::format("request body exceeds the limit of {} bytes", shared_->opts.max_body_bytes));
+      r.close = true;
+      return Write(std::move(r));
+    }
     if (ec) {
       Disarm();
       if (ec != http::error::end_of_stream && ec != net::error::operation_aborted && ec != net::error::eof &&
@@ -156,6 +185,7 @@ class Session : public std::enable_shared_from_this<Session> {
     head_ = HttpRequest{};
     FillHead(req, socket_, &head_);
     keep_alive_ = req.keep_alive();
+    head_method_ = req.method() == http::verb::head;
     const bool chunked = parser_->chunked();
     const uint64_t length = parser_->content_length().value_or(0);
     const bool has_body = chunked || length > 0;
@@ -237,6 +267,8 @@ class Session : public std::enable_shared_from_this<Session> {
     shared_->requests.fetch_add(1);
     auto self = shared_from_this();
     shared_->handler(std::move(head_), [self](HttpResponse r) {
+      std::lock_guard<std::mutex> l(self->shared_->mu);
+      if (self->shared_->stopped) return;  // no thread would ever write it
       net::post(self->socket_.get_executor(), [self, r = std::move(r)]() mutable { self->Write(std::move(r)); });
     });
   }
@@ -248,8 +280,13 @@ class Session : public std::enable_shared_from_this<Session> {
     res->set(http::field::content_type, r.content_type);
     for (const auto& [k, v] : r.headers) res->set(k, v);
     res->keep_alive(keep_alive_ && !r.close);
-    res->body() = std::move(r.body);
-    res->prepare_payload();
+    if (head_method_) {
+      // HEAD: the headers of the GET answer, without its body (RFC 9110 9.3.2).
+      res->content_length(r.body.size());
+    } else {
+      res->body() = std::move(r.body);
+      res->prepare_payload();
+    }
     Arm(shared_->opts.idle_timeout_seconds);
     http::async_write(socket_, *res, [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
       self->Disarm();
@@ -272,6 +309,7 @@ class Session : public std::enable_shared_from_this<Session> {
   HttpRequest head_;
   std::string body_;
   bool keep_alive_ = true;
+  bool head_method_ = false;  // the request being answered is a HEAD
   uint64_t reserved_ = 0;
 };
 
@@ -309,6 +347,10 @@ struct HttpServer::Impl {
         beast::error_code nec;
         socket.set_option(tcp::no_delay(true), nec);
         auto session = std::make_shared<Session>(shared, std::move(socket));
+        {
+          std::lock_guard<std::mutex> l(shared->mu);
+          shared->sessions.emplace(session.get(), session);
+        }
         // Start on the session's own io_context thread.
         net::post(session->executor(), [session] { session->Start(); });
       }
@@ -374,10 +416,31 @@ void HttpServer::Stop() {
   if (!im.started || im.stopped) return;
   StopAccepting();
   im.stopped = true;
+  {
+    std::lock_guard<std::mutex> l(im.shared->mu);
+    im.shared->stopped = true;  // answers given from now on are dropped
+  }
   im.work.clear();
   for (auto& ioc : im.shared->iocs) ioc->stop();
   for (auto& t : im.threads) t.join();
   im.threads.clear();
+  // No I/O thread runs any more: close every open connection from here, then
+  // run what that completes (aborted reads and writes, answers posted before
+  // the stop), so that no session is left waiting forever, holding its socket
+  // open and, through its pending handlers, itself and the io_contexts.
+  std::vector<std::shared_ptr<Session>> open;
+  {
+    std::lock_guard<std::mutex> l(im.shared->mu);
+    for (auto& [key, weak] : im.shared->sessions) {
+      if (auto s = weak.lock()) open.push_back(std::move(s));
+    }
+  }
+  for (auto& s : open) s->Shutdown();
+  open.clear();
+  for (auto& ioc : im.shared->iocs) {
+    ioc->restart();
+    ioc->poll();
+  }
 }
 
 uint16_t HttpServer::port() const { return impl_->port; }

@@ -1,6 +1,8 @@
 #include "server/server.h"
 
+#include <arpa/inet.h>
 #include <fmt/format.h>
+#include <netinet/in.h>
 
 #include <charconv>
 #include <thread>
@@ -29,7 +31,14 @@ Status ParseListen(std::string_view s, std::string* host, uint16_t* port) {
 }
 
 bool IsLoopbackHost(std::string_view h) {
-  return h == "localhost" || h == "::1" || h.substr(0, 4) == "127.";
+  if (h == "localhost") return true;
+  // Only address literals: a name like "127.example.com" may resolve anywhere.
+  std::string s(h);
+  in_addr a4{};
+  if (inet_pton(AF_INET, s.c_str(), &a4) == 1) return (ntohl(a4.s_addr) >> 24) == 127;
+  in6_addr a6{};
+  if (inet_pton(AF_INET6, s.c_str(), &a6) == 1) return IN6_IS_ADDR_LOOPBACK(&a6);
+  return false;
 }
 
 Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& o, store::Store* store) {

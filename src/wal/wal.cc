@@ -86,16 +86,29 @@ Result<std::unique_ptr<Wal>> Wal::Open(const WalOptions& options, const ReplayFn
 
   if (report->corrupt) {
     // Move the corrupt segment and every later one aside; keep them for recovery.
-    uint64_t first_bad = report->segments.back().segment_no;
-    std::string qdir = fs::JoinPath(options.dir, fmt::format("quarantine-{}", std::time(nullptr)));
+    const SegmentReport& bad = report->segments.back();
+    uint64_t first_bad = bad.segment_no;
+    // A fresh directory: renaming into an existing one could replace (delete)
+    // a segment quarantined earlier under the same name.
+    const std::string qbase = fs::JoinPath(options.dir, fmt::format("quarantine-{}", std::time(nullptr)));
+    std::string qdir = qbase;
+    for (int n = 2; fs->FileExists(qdir); ++n) qdir = fmt::format("{}-{}", qbase, n);
     AP_RETURN_IF_ERROR(fs->CreateDirs(qdir));
     for (const auto& [no, name] : segs) {
       if (no < first_bad) continue;
       AP_RETURN_IF_ERROR(fs->RenameFile(fs::JoinPath(options.dir, name), fs::JoinPath(qdir, name)));
     }
+    // The records before the bad frame were just replayed (and may have been
+    // acknowledged): keep them in the live log as a clean copy of the
+    // segment's valid prefix, or the next start would lose them.
+    if (bad.records > 0) {
+      std::string image;
+      AP_RETURN_IF_ERROR(fs::ReadFileToString(fs, fs::JoinPath(qdir, bad.file), &image));
+      image.resize(std::min<uint64_t>(image.size(), bad.valid_bytes));
+      AP_RETURN_IF_ERROR(fs::WriteFileAtomically(fs, fs::JoinPath(options.dir, bad.file), image));
+    }
     AP_RETURN_IF_ERROR(fs->SyncDir(options.dir));
     report->quarantine_dir = qdir;
-    const auto& bad = report->segments.back();
     log::Error("wal", "corrupt record in {} at offset {} ({}); replay stopped there; segments from {} on moved to {}",
                bad.file, bad.bad_offset, bad.reason, bad.file, qdir);
   }

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <chrono>
 #include <thread>
 
@@ -44,8 +45,12 @@ RestApi::RestApi(store::Store* store, ApiOptions options, std::function<std::str
 bool RestApi::Authorized(const HttpRequest& r) const {
   if (options_.token.empty()) return true;
   std::string_view h = r.Header("authorization");
-  constexpr std::string_view kBearer = "Bearer ";
-  if (h.size() < kBearer.size() || h.substr(0, kBearer.size()) != kBearer) return false;
+  // The scheme name is case-insensitive (RFC 7235 section 2.1); the token is not.
+  constexpr std::string_view kBearer = "bearer ";
+  if (h.size() < kBearer.size()) return false;
+  for (size_t i = 0; i < kBearer.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(h[i])) != kBearer[i]) return false;
+  }
   std::string_view given = h.substr(kBearer.size());
   const std::string& want = options_.token;
   // Constant time in the token's length.

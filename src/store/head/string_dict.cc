@@ -8,7 +8,9 @@ namespace agentperf::store {
 
 StringDict::StringDict() : table_(64, 0) {}
 
-uint32_t StringDict::Hash32(std::string_view s) { return static_cast<uint32_t>(Hash64(s) >> 32); }
+// Always odd (never 0): callers such as Head::Apply use 0 for "no hash" and
+// pass Hash32(s) | 1 to Intern, so Find must probe with the same value.
+uint32_t StringDict::Hash32(std::string_view s) { return static_cast<uint32_t>(Hash64(s) >> 32) | 1; }
 
 const char* StringDict::Store(std::string_view s) {
   constexpr size_t kBlock = 256 * 1024;
