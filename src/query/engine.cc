@@ -327,6 +327,7 @@ struct Engine::Impl {
 Engine::Engine(const QuerySpec& spec) : impl_(std::make_unique<Impl>(spec)) {}
 Engine::~Engine() = default;
 void Engine::Consume(const ColumnBlock& block) { impl_->Consume(block); }
+void Engine::NoteSkippedBlocks(uint64_t n) { impl_->stats.blocks_skipped += n; }
 Result<QueryResult> Engine::Finish() { return impl_->Finish(); }
 
 }  // namespace agentperf::query

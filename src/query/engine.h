@@ -25,6 +25,8 @@ class Engine {
   Engine& operator=(const Engine&) = delete;
 
   void Consume(const ColumnBlock& block);
+  // Counts blocks a source skipped without handing them over (time bounds).
+  void NoteSkippedBlocks(uint64_t n);
   // Fails with ResourceExhausted when the result exceeds the spec's limits.
   Result<QueryResult> Finish();
 

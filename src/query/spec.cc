@@ -288,15 +288,19 @@ Result<QuerySpec> ParseQuerySpec(std::string_view json, int64_t now_us) {
       } else if (!v.is_null()) {
         return Status::InvalidArgument("step must be a duration such as \"1m\" or milliseconds");
       }
-      if (spec.step_us < 0 || (spec.step_us > 0 && spec.step_us < 1000)) {
-        return Status::InvalidArgument("step must be at least 1ms");
-      }
+      // null means no step; an explicit zero is a mistake, not "no step".
+      if (!v.is_null() && spec.step_us < 1000) return Status::InvalidArgument("step must be at least 1ms");
     } else if (key == "aggregates") {
       if (!v.is_array()) return Status::InvalidArgument("aggregates must be an array of strings");
       dom::array v_arr = v.get_array().value_unsafe();
       for (auto a : v_arr) {
         if (!a.is_string()) return Status::InvalidArgument("aggregates must be an array of strings");
         AP_ASSIGN_OR_RETURN(Aggregate agg, ParseAggregate(a.get_string().value_unsafe()));
+        for (const auto& prev : spec.aggregates) {
+          if (prev.name == agg.name) {
+            return Status::InvalidArgument(fmt::format("aggregates: '{}' given twice", agg.name));
+          }
+        }
         spec.aggregates.push_back(std::move(agg));
       }
     } else if (key == "limit") {

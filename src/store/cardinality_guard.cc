@@ -14,12 +14,20 @@ void CardinalityGuard::Seed(event::StrField field, std::string_view value) {
   values_[static_cast<int>(field)].emplace(value);
 }
 
+void CardinalityGuard::Release(const Added& added,
+                               const std::function<bool(event::StrField, std::string_view)>& still_used) {
+  std::lock_guard<std::mutex> l(mu_);
+  for (const auto& [field, value] : added) {
+    if (!still_used(field, value)) values_[static_cast<int>(field)].erase(value);
+  }
+}
+
 size_t CardinalityGuard::Count(event::StrField field) const {
   std::lock_guard<std::mutex> l(mu_);
   return values_[static_cast<int>(field)].size();
 }
 
-Status CardinalityGuard::Admit(const event::EventBatch& batch, event::DecodeError* err) {
+Status CardinalityGuard::Admit(const event::EventBatch& batch, event::DecodeError* err, Added* added) {
   std::array<std::unordered_set<std::string_view>, event::kNumStrFields> fresh;
   std::array<std::string_view, event::kNumStrFields> last{};
   std::lock_guard<std::mutex> l(mu_);
@@ -48,7 +56,10 @@ Status CardinalityGuard::Admit(const event::EventBatch& batch, event::DecodeErro
     }
   }
   for (int f = 0; f < event::kNumStrFields; ++f) {
-    for (std::string_view v : fresh[f]) values_[f].emplace(v);
+    for (std::string_view v : fresh[f]) {
+      values_[f].emplace(v);
+      if (added != nullptr) added->emplace_back(static_cast<event::StrField>(f), std::string(v));
+    }
   }
   return Status::OK();
 }

@@ -8,10 +8,13 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_set>
+#include <utility>
+#include <vector>
 
 #include "core/status.h"
 #include "event/event.h"
@@ -25,8 +28,16 @@ class CardinalityGuard {
 
   // Records a value as known (used when reopening a store).
   void Seed(event::StrField field, std::string_view value);
+  // Label values a batch added (field, value).
+  using Added = std::vector<std::pair<event::StrField, std::string>>;
+
   // Admits every label value of the batch, or none; on refusal fills *err.
-  Status Admit(const event::EventBatch& batch, event::DecodeError* err);
+  // The values new to the guard are appended to *added (may be null).
+  Status Admit(const event::EventBatch& batch, event::DecodeError* err, Added* added = nullptr);
+  // Forgets values admitted for a batch that was then not stored, unless
+  // `still_used(field, value)` says they are stored after all (another batch
+  // may have brought the same value meanwhile).
+  void Release(const Added& added, const std::function<bool(event::StrField, std::string_view)>& still_used);
   size_t Count(event::StrField field) const;
   size_t max_values_per_label() const { return max_; }
 

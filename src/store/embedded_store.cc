@@ -100,7 +100,8 @@ void EmbeddedStore::AppendAsync(event::EventBatch batch, AppendCallback done) {
     return;
   }
   event::DecodeError err;
-  Status st = guard_.Admit(batch, &err);
+  auto added = std::make_shared<CardinalityGuard::Added>();
+  Status st = guard_.Admit(batch, &err, added.get());
   if (!st.ok()) {
     refused_.fetch_add(1, std::memory_order_relaxed);
     done(st, &err);
@@ -125,13 +126,22 @@ void EmbeddedStore::AppendAsync(event::EventBatch batch, AppendCallback done) {
   if (inflight_bytes_.fetch_add(cost) + cost > options_.wal_max_queued_bytes && inflight_bytes_.load() > cost) {
     inflight_bytes_.fetch_sub(cost);
     failed_.fetch_add(1, std::memory_order_relaxed);
+    if (!added->empty()) {
+      guard_.Release(*added, [this](event::StrField f, std::string_view v) { return head_->FindCode(f, v) != 0; });
+    }
     done(Status::ResourceExhausted("ingest queue full: the disk or the head is behind; retry shortly"), nullptr);
     return;
   }
   auto shared = std::make_shared<event::EventBatch>(std::move(batch));
   auto cb = std::make_shared<AppendCallback>(std::move(done));
-  st = wal_->Submit(std::move(payload), [this, shared, keep, known, cb, cost](const Status& s, uint64_t /*seq*/) {
+  // A batch that is not stored gives back the label values it reserved.
+  auto release = [this, added] {
+    if (added->empty()) return;
+    guard_.Release(*added, [this](event::StrField f, std::string_view v) { return head_->FindCode(f, v) != 0; });
+  };
+  st = wal_->Submit(std::move(payload), [this, shared, keep, known, cb, cost, release](const Status& s, uint64_t) {
     if (!s.ok()) {
+      release();
       inflight_bytes_.fetch_sub(cost);
       failed_.fetch_add(1, std::memory_order_relaxed);
       (*cb)(Status(s.code() == StatusCode::kResourceExhausted ? StatusCode::kResourceExhausted
@@ -151,6 +161,7 @@ void EmbeddedStore::AppendAsync(event::EventBatch batch, AppendCallback done) {
     });
   });
   if (!st.ok()) {
+    release();
     inflight_bytes_.fetch_sub(cost);
     failed_.fetch_add(1, std::memory_order_relaxed);
     (*cb)(st, nullptr);
@@ -159,7 +170,8 @@ void EmbeddedStore::AppendAsync(event::EventBatch batch, AppendCallback done) {
 
 Result<query::QueryResult> EmbeddedStore::Query(const query::QuerySpec& spec) {
   query::Engine engine(spec);
-  head_->ScanBlocks(spec.from_us, spec.to_us, [&](const query::ColumnBlock& b) { engine.Consume(b); });
+  engine.NoteSkippedBlocks(
+      head_->ScanBlocks(spec.from_us, spec.to_us, [&](const query::ColumnBlock& b) { engine.Consume(b); }));
   return engine.Finish();
 }
 

@@ -35,10 +35,10 @@ Status VerifyDataDir(fs::FileSystem* fs, const std::string& dir, VerifyReport* r
     return Status::OK();
   };
   AP_RETURN_IF_ERROR(wal::ScanWal(fs, wal_dir, check, &report->wal));
-  if (report->wal.corrupt) {
-    const auto& s = report->wal.segments.back();
-    report->problems.push_back(
-        fmt::format("WAL segment {}: corrupt record at offset {} ({})", s.file, s.bad_offset, s.reason));
+  for (const auto& s : report->wal.segments) {
+    if (s.tail != wal::TailState::kCorrupt) continue;
+    report->problems.push_back(fmt::format("WAL segment {}: corrupt record at offset {} ({}); {} records before it",
+                                           s.file, s.bad_offset, s.reason, s.records));
   }
   if (bad_payloads > 10) report->problems.push_back(fmt::format("... {} bad records in all", bad_payloads));
   return Status::OK();

@@ -147,8 +147,16 @@ void SegmentReader::Finish(std::string why) {
   size_t frame_end = image_.size() + 1;
   if (rest.size() >= kFrameHeaderSize) frame_end = pos_ + kFrameHeaderSize + DecodeFixed32(image_.data() + pos_ + 4);
   const bool incomplete = rest.size() < kFrameHeaderSize || frame_end > image_.size();
+  // Where the file's trailing zeros begin, rounded up to a page: if whole
+  // zero pages end the file after the bad frame's start, the file system
+  // extended the file without writing those pages (power loss).
+  constexpr size_t kPage = 4096;
+  const size_t last_nonzero = image_.find_last_not_of('\0');
+  const size_t zeros_from = last_nonzero == std::string_view::npos ? 0 : last_nonzero + 1;
+  const size_t zero_pages_from = (zeros_from + kPage - 1) / kPage * kPage;
+  const bool zero_pages_tail = zero_pages_from < image_.size() && zero_pages_from > pos_;
   tail_ = TailState::kCorrupt;
-  if (all_zero) {
+  if (all_zero || zero_pages_tail) {
     tail_ = TailState::kTorn;
   } else if (incomplete) {
     // A cut-short frame is torn unless valid frames follow it (then its

@@ -48,7 +48,7 @@ Status ScanWal(fs::FileSystem* fs, const std::string& dir, const ReplayFn& fn, R
       sr.reason = fmt::format("header says segment {} but the file is named {}", reader.segment_no(), name);
       report->segments.push_back(sr);
       report->corrupt = true;
-      break;
+      continue;  // later segments are independent files
     }
     uint64_t seq;
     std::string_view payload;
@@ -66,10 +66,10 @@ Status ScanWal(fs::FileSystem* fs, const std::string& dir, const ReplayFn& fn, R
     sr.reason = reader.reason();
     if (reader.records() > 0) last_seq = reader.last_seq();
     report->segments.push_back(sr);
-    if (sr.tail == TailState::kCorrupt) {
-      report->corrupt = true;
-      break;
-    }
+    // Reading stops at the first corrupt frame of a segment (its framing can
+    // no longer be trusted); later segments are independent files, and may
+    // hold acknowledged events, so they are still read.
+    if (sr.tail == TailState::kCorrupt) report->corrupt = true;
   }
   report->last_seq = last_seq;
   return Status::OK();
@@ -77,40 +77,75 @@ Status ScanWal(fs::FileSystem* fs, const std::string& dir, const ReplayFn& fn, R
 
 Wal::Wal(const WalOptions& options) : options_(options) {}
 
+namespace {
+
+constexpr std::string_view kRecoveredSuffix = ".recovered";
+
+// Finishes a quarantine interrupted by a crash: a "<segment>.recovered" file is
+// the clean copy of a quarantined segment's valid records; it replaces the
+// segment if that was already moved away, and is dropped otherwise (the
+// quarantine then starts again from the still-corrupt segment).
+Status FinishInterruptedQuarantine(fs::FileSystem* fs, const std::string& dir) {
+  AP_ASSIGN_OR_RETURN(auto names, fs->ListDir(dir));
+  for (const auto& n : names) {
+    if (n.size() <= kRecoveredSuffix.size() || n.compare(n.size() - kRecoveredSuffix.size(), std::string::npos,
+                                                         kRecoveredSuffix) != 0) {
+      continue;
+    }
+    std::string segment = n.substr(0, n.size() - kRecoveredSuffix.size());
+    uint64_t no;
+    if (!ParseSegmentFileName(segment, &no)) continue;
+    if (fs->FileExists(fs::JoinPath(dir, segment))) {
+      AP_RETURN_IF_ERROR(fs->RemoveFile(fs::JoinPath(dir, n)));
+    } else {
+      AP_RETURN_IF_ERROR(fs->RenameFile(fs::JoinPath(dir, n), fs::JoinPath(dir, segment)));
+      log::Warn("wal", "finished an interrupted quarantine of {}", segment);
+    }
+  }
+  return fs->SyncDir(dir);
+}
+
+// Moves a corrupt segment into `qdir`, leaving in its place a clean copy of
+// its valid records (they were replayed and may have been acknowledged).
+// Crash-safe: the copy is made durable under a temporary name first.
+Status Quarantine(fs::FileSystem* fs, const std::string& dir, const std::string& qdir, const SegmentReport& bad) {
+  const std::string path = fs::JoinPath(dir, bad.file);
+  const std::string recovered = path + std::string(kRecoveredSuffix);
+  if (bad.records > 0) {
+    std::string image;
+    AP_RETURN_IF_ERROR(fs::ReadFileToString(fs, path, &image));
+    image.resize(std::min<uint64_t>(image.size(), bad.valid_bytes));
+    AP_RETURN_IF_ERROR(fs::WriteFileAtomically(fs, recovered, image));
+  }
+  AP_RETURN_IF_ERROR(fs->RenameFile(path, fs::JoinPath(qdir, bad.file)));
+  if (bad.records > 0) AP_RETURN_IF_ERROR(fs->RenameFile(recovered, path));
+  return fs->SyncDir(dir);
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Wal>> Wal::Open(const WalOptions& options, const ReplayFn& replay, ReplayReport* report) {
   fs::FileSystem* fs = options.fs;
   AP_RETURN_IF_ERROR(fs->CreateDirs(options.dir));
+  AP_RETURN_IF_ERROR(FinishInterruptedQuarantine(fs, options.dir));
   AP_RETURN_IF_ERROR(ScanWal(fs, options.dir, replay, report));
   AP_ASSIGN_OR_RETURN(auto segs, ListSegments(fs, options.dir));
   uint64_t max_no = segs.empty() ? 0 : segs.back().first;
 
   if (report->corrupt) {
-    // Move the corrupt segment and every later one aside; keep them for recovery.
-    const SegmentReport& bad = report->segments.back();
-    uint64_t first_bad = bad.segment_no;
     // A fresh directory: renaming into an existing one could replace (delete)
     // a segment quarantined earlier under the same name.
     const std::string qbase = fs::JoinPath(options.dir, fmt::format("quarantine-{}", std::time(nullptr)));
     std::string qdir = qbase;
     for (int n = 2; fs->FileExists(qdir); ++n) qdir = fmt::format("{}-{}", qbase, n);
     AP_RETURN_IF_ERROR(fs->CreateDirs(qdir));
-    for (const auto& [no, name] : segs) {
-      if (no < first_bad) continue;
-      AP_RETURN_IF_ERROR(fs->RenameFile(fs::JoinPath(options.dir, name), fs::JoinPath(qdir, name)));
+    for (const SegmentReport& bad : report->segments) {
+      if (bad.tail != TailState::kCorrupt) continue;
+      AP_RETURN_IF_ERROR(Quarantine(fs, options.dir, qdir, bad));
+      log::Error("wal", "corrupt record in {} at offset {} ({}); its {} valid records before it were kept, the "
+                 "segment was moved to {}", bad.file, bad.bad_offset, bad.reason, bad.records, qdir);
     }
-    // The records before the bad frame were just replayed (and may have been
-    // acknowledged): keep them in the live log as a clean copy of the
-    // segment's valid prefix, or the next start would lose them.
-    if (bad.records > 0) {
-      std::string image;
-      AP_RETURN_IF_ERROR(fs::ReadFileToString(fs, fs::JoinPath(qdir, bad.file), &image));
-      image.resize(std::min<uint64_t>(image.size(), bad.valid_bytes));
-      AP_RETURN_IF_ERROR(fs::WriteFileAtomically(fs, fs::JoinPath(options.dir, bad.file), image));
-    }
-    AP_RETURN_IF_ERROR(fs->SyncDir(options.dir));
     report->quarantine_dir = qdir;
-    log::Error("wal", "corrupt record in {} at offset {} ({}); replay stopped there; segments from {} on moved to {}",
-               bad.file, bad.bad_offset, bad.reason, bad.file, qdir);
   }
 
   std::unique_ptr<Wal> wal(new Wal(options));

@@ -79,7 +79,8 @@ using ReplayFn = std::function<Status(uint64_t seq, std::string_view payload)>;
 using DoneFn = std::function<void(const Status& status, uint64_t seq)>;
 
 // Reads every segment of `dir` without changing anything (for verify).
-// `fn` may be null. Stops at corruption like replay does.
+// `fn` may be null. Reads like replay does: each segment up to its first
+// corrupt frame, then on with the next segment.
 Status ScanWal(fs::FileSystem* fs, const std::string& dir, const ReplayFn& fn, ReplayReport* report);
 
 class Wal {

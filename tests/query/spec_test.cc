@@ -285,11 +285,12 @@ TEST(SpecTest, Step) {
   EXPECT_EQ(Ok(R"({"step": 1})").step_us, 1000);
   EXPECT_EQ(Ok(R"({"step": 1.5})").step_us, 1500);
   EXPECT_EQ(Ok(R"({"step": null})").step_us, 0);
-  EXPECT_EQ(Ok(R"({"step": 0})").step_us, 0);  // 0 = no step
-  EXPECT_EQ(Ok(R"({"step": "0s"})").step_us, 0);
 }
 
 TEST(SpecTest, RejectsBadStep) {
+  // Zero is refused rather than silently meaning "no step" (leave step out, or null, for that).
+  EXPECT_THAT(Err(R"({"step": 0})"), HasSubstr("step must be at least 1ms"));
+  EXPECT_THAT(Err(R"({"step": "0s"})"), HasSubstr("step must be at least 1ms"));
   EXPECT_THAT(Err(R"({"step": 0.5})"), HasSubstr("step must be at least 1ms"));
   EXPECT_THAT(Err(R"({"step": "999us"})"), HasSubstr("step must be at least 1ms"));
   EXPECT_THAT(Err(R"({"step": "1us"})"), HasSubstr("step must be at least 1ms"));
@@ -299,6 +300,14 @@ TEST(SpecTest, RejectsBadStep) {
   EXPECT_THAT(Err(R"({"step": "-1m"})"), HasSubstr("cannot parse duration"));
   EXPECT_THAT(Err(R"({"step": true})"), HasSubstr("step must be a duration"));
   EXPECT_THAT(Err(R"({"step": ["1m"]})"), HasSubstr("step must be a duration"));
+}
+
+TEST(SpecTest, RejectsDuplicateAggregates) {
+  EXPECT_THAT(Err(R"({"aggregates": ["count", "count"]})"), HasSubstr("'count' given twice"));
+  // Two spellings of the same quantile would give two identical keys in a point.
+  EXPECT_THAT(Err(R"j({"aggregates": ["p95(duration_ms)", "quantile(0.95, duration_ms)"]})j"),
+              HasSubstr("'p95(duration_ms)' given twice"));
+  Ok(R"j({"aggregates": ["count", "count(duration_ms)"]})j");
 }
 
 TEST(SpecTest, TooManyBuckets) {

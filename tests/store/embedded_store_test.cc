@@ -343,5 +343,25 @@ TEST_F(EmbeddedStoreTest, StatsJsonIsValidJson) {
   }
 }
 
+TEST_F(EmbeddedStoreTest, QueryStatsCountBlocksSkippedByTime) {
+  auto s = Open();
+  ASSERT_TRUE(s);
+  // One full block (16384 rows) of old events, then a few recent ones.
+  std::vector<std::string> old_lines, new_lines;
+  for (int i = 0; i < 16384; ++i) old_lines.push_back(Line("old" + std::to_string(i), "coder", testing::kBaseMs));
+  for (int i = 0; i < 10; ++i) new_lines.push_back(Line("new" + std::to_string(i), "coder", testing::kBaseMs + 86400000));
+  ASSERT_TRUE(s->Append(Batch(old_lines)).ok());
+  ASSERT_TRUE(s->Append(Batch(new_lines)).ok());
+  query::QuerySpec spec = CountBy("");
+  spec.from_us = (testing::kBaseMs + 3600000) * 1000;
+  auto r = s->Query(spec);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->series.size(), 1u);
+  EXPECT_EQ(r->series[0].points[0].values[0], 10);
+  EXPECT_EQ(r->stats.blocks_skipped, 1u);
+  EXPECT_EQ(r->stats.blocks_scanned, 1u);
+  EXPECT_EQ(r->stats.rows_scanned, 10u);
+}
+
 }  // namespace
 }  // namespace agentperf::store

@@ -223,6 +223,33 @@ TEST(SegmentReaderTest, CompleteLastFrameWithZeroedPayloadIsCorruption) {
   EXPECT_EQ(r.bad_offset(), last);
 }
 
+TEST(SegmentReaderTest, WholeZeroPagesEndingTheFileAreATornWrite) {
+  // A power loss after the file system extended the file but before it wrote
+  // the last pages of a large frame: the file ends with zero pages (page
+  // aligned) after the frame's start. That is a torn write, not corruption.
+  auto recs = Records(1, 3);
+  recs.emplace_back(4, std::string(3 * 4096, 'x'));
+  Built b = MakeSegment(1, recs);
+  const size_t last = b.offsets.back();
+  const size_t page = (last / 4096 + 1) * 4096;  // first page boundary inside the big frame
+  ASSERT_LT(page, b.image.size());
+  for (size_t i = page; i < b.image.size(); ++i) b.image[i] = '\0';
+  SegmentReader torn(b.image, 0);
+  EXPECT_EQ(ReadAll(&torn).size(), 3u);
+  EXPECT_EQ(torn.tail(), TailState::kTorn);
+  EXPECT_EQ(torn.bad_offset(), last);
+  // Zeros that do not start at a page boundary (the tail of the last page is
+  // real data) stay corruption: only whole unwritten pages are tolerated.
+  Built c = MakeSegment(1, recs);
+  for (size_t i = c.image.size() - 100; i < c.image.size(); ++i) c.image[i] = '\0';
+  ASSERT_NE((c.image.size() - 100) % 4096, 0u);
+  if ((c.image.size() - 100) / 4096 == (c.image.size() - 1) / 4096) {
+    SegmentReader corrupt(c.image, 0);
+    EXPECT_EQ(ReadAll(&corrupt).size(), 3u);
+    EXPECT_EQ(corrupt.tail(), TailState::kCorrupt);
+  }
+}
+
 TEST(SegmentReaderTest, BitFlipInAMiddleRecordIsCorruption) {
   auto recs = Records(1, 6);
   Built clean = MakeSegment(1, recs);

@@ -116,10 +116,17 @@ class WalRecoveryTest : public ::testing::Test {
   TempDir dir_;
 };
 
+const SegmentReport* FindCorrupt(const ReplayReport& report) {
+  for (const auto& s : report.segments) {
+    if (s.tail == TailState::kCorrupt) return &s;
+  }
+  return nullptr;
+}
+
 TEST_F(WalRecoveryTest, CorruptMiddleSegmentIsQuarantinedAndWritingGoesOn) {
   std::vector<std::string> all = Populate();
   ASSERT_EQ(all.size(), 40u);
-  const size_t n1 = RecordsIn(1), n2 = RecordsIn(2);
+  const size_t n1 = RecordsIn(1), n2 = RecordsIn(2), n3 = RecordsIn(3);
   // Damage the third record of segment 3 (valid ones follow it).
   std::string image = ReadFile(SegPath(3));
   auto offs = FrameOffsets(image);
@@ -132,35 +139,32 @@ TEST_F(WalRecoveryTest, CorruptMiddleSegmentIsQuarantinedAndWritingGoesOn) {
   auto wal = Open(&r);
   ASSERT_TRUE(wal);  // Open still succeeds
   EXPECT_TRUE(r.report.corrupt);
-  ASSERT_FALSE(r.report.segments.empty());
-  const SegmentReport& bad = r.report.segments.back();
-  EXPECT_EQ(bad.segment_no, 3u);
-  EXPECT_EQ(bad.tail, TailState::kCorrupt);
-  EXPECT_EQ(bad.bad_offset, bad_at);
-  EXPECT_EQ(bad.records, 2u);
-  // Replay stopped at the bad record: segments 1, 2 and the first two of 3.
-  ASSERT_EQ(r.records.size(), n1 + n2 + 2);
-  for (size_t i = 0; i < r.records.size(); ++i) EXPECT_EQ(r.records[i].second, all[i]);
+  const SegmentReport* bad = FindCorrupt(r.report);
+  ASSERT_NE(bad, nullptr);
+  EXPECT_EQ(bad->segment_no, 3u);
+  EXPECT_EQ(bad->bad_offset, bad_at);
+  EXPECT_EQ(bad->records, 2u);
+  // Reading segment 3 stopped at the bad record; segments 4.. are independent
+  // files and were read in full: only segment 3's records from the bad one on are missing.
+  std::vector<std::string> expected;
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (i < n1 + n2 + 2 || i >= n1 + n2 + n3) expected.push_back(all[i]);
+  }
+  ASSERT_EQ(r.records.size(), expected.size());
+  for (size_t i = 0; i < r.records.size(); ++i) EXPECT_EQ(r.records[i].second, expected[i]) << i;
 
-  // The corrupt segment and every later one were moved aside, not deleted.
+  // Only the corrupt segment was moved aside (not deleted); later ones stay live.
   ASSERT_FALSE(r.report.quarantine_dir.empty());
   EXPECT_NE(r.report.quarantine_dir.find("quarantine-"), std::string::npos);
   auto q = Posix()->ListDir(r.report.quarantine_dir);
   ASSERT_TRUE(q.ok());
-  std::sort(q->begin(), q->end());
-  ASSERT_FALSE(q->empty());
+  ASSERT_EQ(q->size(), 1u);
   EXPECT_EQ(q->front(), SegmentFileName(3));
   EXPECT_EQ(ReadFile(fs::JoinPath(r.report.quarantine_dir, SegmentFileName(3))), image);
-  for (const auto& name : *q) {
-    uint64_t no;
-    ASSERT_TRUE(ParseSegmentFileName(name, &no));
-    EXPECT_GE(no, 3u);
-    if (no != 3) {
-      EXPECT_FALSE(Posix()->FileExists(dir_.Sub("wal/" + name))) << name;
-    }
-  }
+  EXPECT_TRUE(Posix()->FileExists(SegPath(4)));
   // Segment 3 lives on as a clean copy of its records before the bad one.
   EXPECT_EQ(ReadFile(SegPath(3)), image.substr(0, bad_at));
+  EXPECT_FALSE(Posix()->FileExists(SegPath(3) + ".recovered"));
 
   // New writes work and get a fresh segment number and fresh sequence numbers.
   const uint64_t last_replayed = r.records.back().first;
@@ -176,14 +180,45 @@ TEST_F(WalRecoveryTest, CorruptMiddleSegmentIsQuarantinedAndWritingGoesOn) {
   EXPECT_FALSE(again.report.corrupt);
   const size_t prefix = r.records.size();
   ASSERT_EQ(again.records.size(), prefix + 3);
-  for (size_t i = 0; i < prefix; ++i) EXPECT_EQ(again.records[i].second, all[i]) << i;
+  for (size_t i = 0; i < prefix; ++i) EXPECT_EQ(again.records[i].second, expected[i]) << i;
   EXPECT_EQ(again.records[prefix].second.substr(0, 2), "n0");
   for (size_t i = 1; i < again.records.size(); ++i) EXPECT_LT(again.records[i - 1].first, again.records[i].first);
 }
 
-TEST_F(WalRecoveryTest, SecondQuarantineOfTheSameSegmentKeepsTheFirst) {
-  Populate();
+TEST_F(WalRecoveryTest, InterruptedQuarantineIsFinishedAtTheNextStart) {
+  std::vector<std::string> all = Populate();
   const size_t n1 = RecordsIn(1), n2 = RecordsIn(2);
+  // As if a crash hit after segment 2 was moved to quarantine but before its
+  // clean copy (already durable as ".recovered") was renamed into place.
+  std::string image = ReadFile(SegPath(2));
+  auto offs = FrameOffsets(image);
+  ASSERT_GE(offs.size(), 2u);
+  ASSERT_TRUE(fs::WriteFileAtomically(Posix(), SegPath(2) + ".recovered", image.substr(0, offs[1])).ok());
+  ASSERT_TRUE(Posix()->CreateDirs(dir_.Sub("wal/quarantine-1")).ok());
+  ASSERT_TRUE(Posix()->RenameFile(SegPath(2), dir_.Sub("wal/quarantine-1/") + SegmentFileName(2)).ok());
+  Replayed r;
+  auto wal = Open(&r);
+  ASSERT_TRUE(wal);
+  EXPECT_FALSE(r.report.corrupt);
+  EXPECT_TRUE(Posix()->FileExists(SegPath(2)));
+  EXPECT_FALSE(Posix()->FileExists(SegPath(2) + ".recovered"));
+  // Segment 2 contributes its first record (the recovered prefix); the rest follows.
+  ASSERT_EQ(r.records.size(), all.size() - (n2 - 1));
+  EXPECT_EQ(r.records[n1].second, all[n1]);
+  EXPECT_EQ(r.records[n1 + 1].second, all[n1 + n2]);
+  wal.reset();
+  // A stale ".recovered" next to a segment that is still there is dropped.
+  ASSERT_TRUE(fs::WriteFileAtomically(Posix(), SegPath(1) + ".recovered", "junk").ok());
+  Replayed again;
+  wal = Open(&again);
+  ASSERT_TRUE(wal);
+  EXPECT_FALSE(Posix()->FileExists(SegPath(1) + ".recovered"));
+  EXPECT_EQ(again.records.size(), r.records.size());
+}
+
+TEST_F(WalRecoveryTest, SecondQuarantineOfTheSameSegmentKeepsTheFirst) {
+  const size_t total = Populate().size();
+  const size_t n3 = RecordsIn(3);
   const std::string original = ReadFile(SegPath(3));
   auto offs = FrameOffsets(original);
   ASSERT_GE(offs.size(), 4u);
@@ -197,7 +232,7 @@ TEST_F(WalRecoveryTest, SecondQuarantineOfTheSameSegmentKeepsTheFirst) {
     ASSERT_TRUE(wal);
     ASSERT_TRUE(r.report.corrupt);
     first_q = r.report.quarantine_dir;
-    EXPECT_EQ(r.records.size(), n1 + n2 + 2);
+    EXPECT_EQ(r.records.size(), total - (n3 - 2));
   }
   // The live copy of segment 3 is damaged too, right away (same second).
   std::string copy = ReadFile(SegPath(3));
@@ -209,7 +244,7 @@ TEST_F(WalRecoveryTest, SecondQuarantineOfTheSameSegmentKeepsTheFirst) {
   auto wal = Open(&r);
   ASSERT_TRUE(wal);
   ASSERT_TRUE(r.report.corrupt);
-  EXPECT_EQ(r.records.size(), n1 + n2);
+  EXPECT_EQ(r.records.size(), total - n3);
   EXPECT_NE(r.report.quarantine_dir, first_q);
   // Both damaged versions are kept.
   EXPECT_EQ(ReadFile(fs::JoinPath(first_q, SegmentFileName(3))), damaged);
@@ -219,21 +254,25 @@ TEST_F(WalRecoveryTest, SecondQuarantineOfTheSameSegmentKeepsTheFirst) {
 TEST_F(WalRecoveryTest, SegmentNamedDifferentlyFromItsHeaderIsCorrupt) {
   std::vector<std::string> all = Populate();
   ASSERT_EQ(all.size(), 40u);
+  const size_t n4 = RecordsIn(4);
   // Segment 4's file holds segment 3's header.
   ASSERT_TRUE(fs::WriteFileAtomically(Posix(), SegPath(4), ReadFile(SegPath(3))).ok());
   Replayed r;
   auto wal = Open(&r);
   ASSERT_TRUE(wal);
   EXPECT_TRUE(r.report.corrupt);
-  EXPECT_EQ(r.report.segments.back().segment_no, 4u);
-  EXPECT_NE(r.report.segments.back().reason.find("header"), std::string::npos);
-  EXPECT_EQ(r.records.size(), RecordsIn(1) + RecordsIn(2) + RecordsIn(3));
+  const SegmentReport* bad = FindCorrupt(r.report);
+  ASSERT_NE(bad, nullptr);
+  EXPECT_EQ(bad->segment_no, 4u);
+  EXPECT_NE(bad->reason.find("header"), std::string::npos);
+  // Everything but segment 4 is replayed (later segments too).
+  EXPECT_EQ(r.records.size(), all.size() - n4);
   EXPECT_FALSE(Posix()->FileExists(SegPath(4)));
 }
 
 TEST_F(WalRecoveryTest, DamagedHeaderOfAFullSegmentIsCorrupt) {
-  Populate();
-  const size_t n1 = RecordsIn(1);
+  std::vector<std::string> all = Populate();
+  const size_t n2 = RecordsIn(2);
   std::string image = ReadFile(SegPath(2));
   image[17] ^= 0x01;
   ASSERT_TRUE(fs::WriteFileAtomically(Posix(), SegPath(2), image).ok());
@@ -241,18 +280,22 @@ TEST_F(WalRecoveryTest, DamagedHeaderOfAFullSegmentIsCorrupt) {
   auto wal = Open(&r);
   ASSERT_TRUE(wal);
   EXPECT_TRUE(r.report.corrupt);
-  EXPECT_EQ(r.report.segments.back().segment_no, 2u);
-  EXPECT_EQ(r.records.size(), n1);
+  const SegmentReport* bad = FindCorrupt(r.report);
+  ASSERT_NE(bad, nullptr);
+  EXPECT_EQ(bad->segment_no, 2u);
+  EXPECT_EQ(r.records.size(), all.size() - n2);
   wal.reset();
   Replayed again;
   wal = Open(&again);
   EXPECT_FALSE(again.report.corrupt);
-  EXPECT_EQ(again.records.size(), n1);
+  EXPECT_EQ(again.records.size(), all.size() - n2);
 }
 
 TEST_F(WalRecoveryTest, ScanWalDoesNotModifyFiles) {
   Populate();
   const size_t first4 = RecordsIn(1) + RecordsIn(2) + RecordsIn(3) + RecordsIn(4);
+  size_t later = 0, segments = 5;  // records in segments 6.. (read past the corruption in 5)
+  for (uint64_t no = 6; Posix()->FileExists(SegPath(no)); ++no, ++segments) later += RecordsIn(no);
   // Damage: a torn tail on segment 2 and a corrupt record in segment 5.
   std::string s2 = ReadFile(SegPath(2));
   std::string s5 = ReadFile(SegPath(5));
@@ -271,11 +314,11 @@ TEST_F(WalRecoveryTest, ScanWalDoesNotModifyFiles) {
               }, &report).ok());
   EXPECT_TRUE(report.corrupt);
   EXPECT_TRUE(report.quarantine_dir.empty());
-  EXPECT_EQ(report.segments.size(), 5u);
+  EXPECT_EQ(report.segments.size(), segments);
   EXPECT_EQ(report.segments[1].tail, TailState::kTorn);
   EXPECT_EQ(report.segments[4].tail, TailState::kCorrupt);
   EXPECT_EQ(report.torn_tails(), 1u);
-  EXPECT_EQ(report.records, first4 + 1);
+  EXPECT_EQ(report.records, first4 + 1 + later);
   EXPECT_EQ(seen, report.records);
   ReplayReport again;
   ASSERT_TRUE(ScanWal(Posix(), dir_.Sub("wal"), nullptr, &again).ok());  // null fn allowed

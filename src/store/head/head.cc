@@ -19,7 +19,8 @@ class Head::IdIndex {
  public:
   explicit IdIndex(const Head* head) : head_(head), slots_(1 << 16, 0) {}
 
-  static uint32_t Hash32(const Hash128& id) { return static_cast<uint32_t>(Mix64(id.lo ^ id.hi)); }
+  // Mixes both halves: ids are hashes, except raw "ap1:" ids a sender may structure.
+  static uint32_t Hash32(const Hash128& id) { return static_cast<uint32_t>(Mix64(id.lo ^ Mix64(id.hi))); }
   void Prefetch(uint32_t h) const { __builtin_prefetch(&slots_[h & (slots_.size() - 1)]); }
 
   // Returns true if present; otherwise inserts `row` and returns false.
@@ -218,15 +219,19 @@ std::string_view Head::AttrBlobAt(uint64_t row) const {
   return code == 0 ? std::string_view() : attr_blobs_.Get(code);
 }
 
-void Head::ScanBlocks(int64_t from_us, int64_t to_us,
-                      const std::function<void(const query::ColumnBlock&)>& fn) const {
+uint64_t Head::ScanBlocks(int64_t from_us, int64_t to_us,
+                          const std::function<void(const query::ColumnBlock&)>& fn) const {
+  uint64_t skipped = 0;
   const uint64_t n = rows();
   const size_t chunks = (n + kChunkRows - 1) / kChunkRows;
   for (size_t c = 0; c < chunks; ++c) {
     const BlockStats& bs = block_stats_[c];
     int64_t lo = bs.min_start.load(std::memory_order_relaxed);
     int64_t hi = bs.max_start.load(std::memory_order_relaxed);
-    if (lo >= to_us || hi < from_us) continue;
+    if (lo >= to_us || hi < from_us) {
+      ++skipped;
+      continue;
+    }
     query::ColumnBlock b;
     b.first_row = c * kChunkRows;
     b.rows = std::min<uint64_t>(kChunkRows, n - b.first_row);
@@ -244,6 +249,7 @@ void Head::ScanBlocks(int64_t from_us, int64_t to_us,
     for (int i = 0; i < kNumFloatFields; ++i) b.floats[i] = ChunkOr(*floats_[i], c, NanF64());
     fn(b);
   }
+  return skipped;
 }
 
 size_t Head::MemoryBytes() const {

@@ -52,8 +52,9 @@ class Head {
 
   // Any thread. Calls fn for each block of rows [0, rows) overlapping the time
   // range [from_us, to_us) (by start time). Blocks are views into the head;
-  // they stay valid for as long as the Head lives.
-  void ScanBlocks(int64_t from_us, int64_t to_us, const std::function<void(const query::ColumnBlock&)>& fn) const;
+  // they stay valid for as long as the Head lives. Returns how many blocks
+  // were skipped by their time bounds.
+  uint64_t ScanBlocks(int64_t from_us, int64_t to_us, const std::function<void(const query::ColumnBlock&)>& fn) const;
 
   // Any thread. The dictionary of a string field, for lock-free Get/size
   // (label values, query output). Use FindCode to look a string up.
