@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "event/codec.h"
 #include "query/engine.h"
+#include "store/verify.h"
 
 namespace agentperf::store {
 
@@ -197,6 +198,12 @@ Result<std::vector<std::string>> EmbeddedStore::LabelValues(const query::Label& 
   std::sort(values.begin(), values.end());
   if (values.size() > limit) values.resize(limit);
   return values;
+}
+
+Result<std::string> EmbeddedStore::Verify() {
+  VerifyReport report;
+  AP_RETURN_IF_ERROR(VerifyDataDir(options_.fs, options_.data_dir, &report));
+  return report.ToJson();
 }
 
 std::string EmbeddedStore::StatsJson() {

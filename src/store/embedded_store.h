@@ -40,6 +40,7 @@ class EmbeddedStore final : public Store {
   Result<std::vector<std::string>> LabelValues(const query::Label& label, int64_t from_us, int64_t to_us,
                                                size_t limit) override;
   std::string StatsJson() override;
+  Result<std::string> Verify() override;
 
   const wal::ReplayReport& replay_report() const { return replay_; }
   const Head& head() const { return *head_; }

@@ -48,6 +48,11 @@ class Store {
 
   // Statistics for GET /v1/status, as a JSON object.
   virtual std::string StatsJson() = 0;
+
+  // Checks the store's persistent data (checksums, formats) without changing
+  // it. Returns a JSON object with at least "ok" (bool), "problems" (array of
+  // strings) and "text" (a human-readable report).
+  virtual Result<std::string> Verify() = 0;
 };
 
 }  // namespace agentperf::store

@@ -68,6 +68,7 @@ std::string VerifyReport::ToJson() const {
   w.Key("problems").BeginArray();
   for (const auto& p : problems) w.String(p);
   w.EndArray();
+  w.Field("text", ToText());
   w.EndObject();
   return w.Take();
 }

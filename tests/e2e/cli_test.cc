@@ -173,6 +173,13 @@ TEST(Cli, ServeLocksTheDataDirAndClientsUseServer) {
   auto q = Agentperf({"query", "--server", server.url(), "--json", R"({"aggregates":["count"]})"});
   ASSERT_EQ(q.exit_code, 0) << q.err;
   EXPECT_NE(q.out.find("\"count\":20"), std::string::npos) << q.out;
+  // verify works through the server while it holds the directory.
+  auto v = Agentperf({"verify", "--server", server.url()});
+  EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
+  EXPECT_NE(v.out.find("20 events"), std::string::npos) << v.out;
+  auto vj = Agentperf({"verify", "--server", server.url(), "--json"});
+  EXPECT_EQ(vj.exit_code, 0) << vj.err;
+  EXPECT_NE(vj.out.find("\"ok\":true"), std::string::npos) << vj.out;
   EXPECT_EQ(server.Stop(), 0);
   auto down = Agentperf({"query", "--server", server.url(), "{}"});
   EXPECT_EQ(down.exit_code, 1);

@@ -107,6 +107,12 @@ void RestApi::Handle(HttpRequest&& req, Responder respond) {
     if (m != "GET") return method_not_allowed("GET");
     return respond(Status());
   }
+  if (p == "/v1/verify") {
+    if (m != "GET") return method_not_allowed("GET");
+    auto report = store_->Verify();
+    if (!report.ok()) return respond(ErrorResponse(report.status()));
+    return respond(HttpResponse::Json(200, std::move(report).value()));
+  }
   constexpr std::string_view kLabels = "/v1/labels/";
   constexpr std::string_view kValues = "/values";
   if (p.size() > kLabels.size() + kValues.size() && p.compare(0, kLabels.size(), kLabels) == 0 &&
@@ -127,6 +133,7 @@ void RestApi::Handle(HttpRequest&& req, Responder respond) {
         "<li>POST /v1/events: ingest events (JSON array or NDJSON; docs/events.md)</li>"
         "<li>POST /v1/query: query (docs/query.md)</li>"
         "<li><a href=\"/v1/labels/agent/values\">GET /v1/labels/{{name}}/values</a></li>"
+        "<li><a href=\"/v1/verify\">GET /v1/verify</a>: check the stored data's checksums</li>"
         "<li><a href=\"/healthz\">GET /healthz</a></li></ul></body></html>\n",
         options_.version);
     return respond(std::move(r));

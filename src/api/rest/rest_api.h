@@ -5,6 +5,7 @@
 //   POST /v1/events                 ingest (JSON array or NDJSON; gzip/zstd)
 //   POST /v1/query                  query (docs/query.md)
 //   GET  /v1/labels/{name}/values   distinct values of a label
+//   GET  /v1/verify                 checksums of the stored data (read-only)
 // With a token configured, every request must carry "Authorization: Bearer
 // <token>" (checked before the body is read).
 //
