@@ -196,15 +196,23 @@ bool Head::Contains(const Hash128& id) const {
 }
 
 uint64_t Head::MarkStored(const event::EventBatch& batch, std::vector<bool>* keep) const {
-  uint64_t n = 0;
-  std::lock_guard<std::mutex> l(mu_);
-  for (size_t i = 0; i < batch.events.size(); ++i) {
-    if ((*keep)[i] && ids_->Contains(batch.events[i].id, IdIndex::Hash32(batch.events[i].id))) {
+  // A pre-filter only (Apply deduplicates anyway): if the writer holds the
+  // lock, skip it rather than wait.
+  std::unique_lock<std::mutex> l(mu_, std::try_to_lock);
+  if (!l.owns_lock()) return 0;
+  const size_t n = batch.events.size();
+  constexpr size_t kAhead = 8;
+  for (size_t i = 0; i < std::min(n, kAhead); ++i) ids_->Prefetch(IdIndex::Hash32(batch.events[i].id));
+  uint64_t marked = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (i + kAhead < n) ids_->Prefetch(IdIndex::Hash32(batch.events[i + kAhead].id));
+    const Hash128& id = batch.events[i].id;
+    if ((*keep)[i] && ids_->Contains(id, IdIndex::Hash32(id))) {
       (*keep)[i] = false;
-      ++n;
+      ++marked;
     }
   }
-  return n;
+  return marked;
 }
 
 uint32_t Head::FindCode(event::StrField f, std::string_view value) const {

@@ -44,7 +44,9 @@ class Head {
 
   // Any thread. True if an event with this id is stored.
   bool Contains(const Hash128& id) const;
-  // Any thread. Sets keep[i] = false for every event already stored; returns how many.
+  // Any thread. Sets keep[i] = false for events already stored; returns how
+  // many. Best effort: it skips the check (returns 0) rather than wait for a
+  // batch being applied, so callers must still expect Apply to find duplicates.
   uint64_t MarkStored(const event::EventBatch& batch, std::vector<bool>* keep) const;
 
   // Any thread. Rows visible now.
