@@ -161,15 +161,19 @@ class Session : public std::enable_shared_from_this<Session> {
                             beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
   }
 
+  // 413 for a body over max_body_bytes; the rest of it is not read, so the
+  // connection closes.
+  void RefuseTooLarge() {
+    Disarm();
+    HttpResponse r = HttpResponse::Error(
+        413, "too_large", fmt::format("request body exceeds the limit of {} bytes", shared_->opts.max_body_bytes));
+    r.close = true;
+    Write(std::move(r));
+  }
+
   void OnHeader(beast::error_code ec, std::size_t) {
-    if (ec == http::error::body_limit) {
-      // Beast checks a declared Content-Length against body_limit() while reading the header.
-      Disarm();
-      HttpResponse r = HttpResponse::Error(
-          413, "too_large", fmt::format("request body exceeds the limit of {} bytes", shared_->opts.max_body_bytes));
-      r.close = true;
-      return Write(std::move(r));
-    }
+    // Beast checks a declared Content-Length against body_limit() while reading the header.
+    if (ec == http::error::body_limit) return RefuseTooLarge();
     if (ec) {
       Disarm();
       if (ec != http::error::end_of_stream && ec != net::error::operation_aborted && ec != net::error::eof &&
@@ -235,13 +239,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void OnChunkedBody(beast::error_code ec, std::size_t) {
-    if (ec == http::error::body_limit) {
-      Disarm();
-      HttpResponse r = HttpResponse::Error(
-          413, "too_large", fmt::format("request body exceeds the limit of {} bytes", shared_->opts.max_body_bytes));
-      r.close = true;
-      return Write(std::move(r));
-    }
+    if (ec == http::error::body_limit) return RefuseTooLarge();
     if (!ec) {
       body_ = std::move(parser_->get().body());
       body_.reserve(body_.size() + kBodyPadding);

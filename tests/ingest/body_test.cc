@@ -7,36 +7,17 @@
 #include <string>
 #include <vector>
 
+#include "testing/compress.h"
 #include "testing/events.h"
 
 namespace agentperf::ingest {
 namespace {
 
+using ::agentperf::testing::Deflate;
+using ::agentperf::testing::Zstd;
 using ::agentperf::testing::EventJson;
 using ::agentperf::testing::kBaseMs;
 constexpr int64_t kNowUs = (kBaseMs + 86400000) * 1000;
-
-std::string Deflate(const std::string& in, int window_bits) {
-  z_stream zs{};
-  EXPECT_EQ(deflateInit2(&zs, 6, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY), Z_OK);
-  std::string out(deflateBound(&zs, in.size()) + 64, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
-}
-
-std::string Zstd(const std::string& in) {
-  std::string out(ZSTD_compressBound(in.size()), '\0');
-  size_t n = ZSTD_compress(out.data(), out.size(), in.data(), in.size(), 3);
-  EXPECT_FALSE(ZSTD_isError(n));
-  out.resize(n);
-  return out;
-}
 
 std::string Encode(Encoding enc, const std::string& plain) {
   switch (enc) {

@@ -8,35 +8,17 @@
 #include <string>
 #include <vector>
 
+#include "testing/compress.h"
+
 namespace agentperf::ingest {
 namespace {
 
+using ::agentperf::testing::Deflate;
+using ::agentperf::testing::Gzip;
+using ::agentperf::testing::Zlib;
+using ::agentperf::testing::Zstd;
+
 constexpr size_t kNoLimit = size_t{1} << 30;
-
-// zlib deflate with the given window bits: 15 = zlib, 15 + 16 = gzip, -15 = raw.
-std::string Deflate(const std::string& in, int window_bits, int level = 6) {
-  z_stream zs{};
-  EXPECT_EQ(deflateInit2(&zs, level, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY), Z_OK);
-  std::string out(deflateBound(&zs, in.size()) + 64, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
-}
-std::string Gzip(const std::string& in) { return Deflate(in, 15 + 16); }
-std::string Zlib(const std::string& in) { return Deflate(in, 15); }
-
-std::string Zstd(const std::string& in, int level = 3) {
-  std::string out(ZSTD_compressBound(in.size()), '\0');
-  size_t n = ZSTD_compress(out.data(), out.size(), in.data(), in.size(), level);
-  EXPECT_FALSE(ZSTD_isError(n));
-  out.resize(n);
-  return out;
-}
 
 // A zstd frame without the content size in its header (streaming
 // compression), optionally with a content checksum.

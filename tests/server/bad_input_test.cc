@@ -15,41 +15,18 @@
 #include <string>
 #include <vector>
 
+#include "testing/compress.h"
 #include "testing/events.h"
+#include "testing/json_doc.h"
 #include "testing/server_fixture.h"
 
 namespace agentperf::server {
 namespace {
 
+using Doc = agentperf::testing::JsonDoc;
 using agentperf::testing::EventJson;
 using agentperf::testing::TestServer;
 using agentperf::testing::TestServerOptions;
-
-class Doc {
- public:
-  explicit Doc(const std::string& s) { ok_ = parser_.parse(s).get(root_) == simdjson::SUCCESS; }
-  bool ok() const { return ok_; }
-  std::optional<double> Num(std::string_view ptr) const {
-    double d;
-    if (!ok_ || root_.at_pointer(ptr).get_double().get(d) != simdjson::SUCCESS) return std::nullopt;
-    return d;
-  }
-  std::optional<std::string> Str(std::string_view ptr) const {
-    std::string_view s;
-    if (!ok_ || root_.at_pointer(ptr).get_string().get(s) != simdjson::SUCCESS) return std::nullopt;
-    return std::string(s);
-  }
-  size_t Len(std::string_view ptr) const {
-    simdjson::dom::array a;
-    if (!ok_ || root_.at_pointer(ptr).get_array().get(a) != simdjson::SUCCESS) return SIZE_MAX;
-    return a.size();
-  }
-
- private:
-  simdjson::dom::parser parser_;
-  simdjson::dom::element root_;
-  bool ok_ = false;
-};
 
 std::string Ev(const std::string& span, const std::string& agent = "coder") {
   return EventJson().Set("span_id", span).Set("agent", agent).Raw("tokens", R"({"input":10})").Str();
@@ -73,27 +50,8 @@ std::string AsNdjson(const std::vector<std::string>& v) {
 }
 
 std::string Compress(const std::string& in, bool zstd) {
-  if (zstd) {
-    // With a checksum, so that corruption is always detected.
-    std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> cctx(ZSTD_createCCtx(), ZSTD_freeCCtx);
-    ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_checksumFlag, 1);
-    std::string out(ZSTD_compressBound(in.size()), '\0');
-    size_t n = ZSTD_compress2(cctx.get(), out.data(), out.size(), in.data(), in.size());
-    EXPECT_FALSE(ZSTD_isError(n));
-    out.resize(n);
-    return out;
-  }
-  z_stream zs{};
-  EXPECT_EQ(deflateInit2(&zs, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
-  std::string out(deflateBound(&zs, in.size()) + 64, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
+  // zstd with a checksum, so that corruption is always detected.
+  return zstd ? agentperf::testing::Zstd(in, 3, /*checksum=*/true) : agentperf::testing::Gzip(in, 9);
 }
 
 int64_t NowMs() {

@@ -16,25 +16,17 @@
 #include "server/server.h"
 #include "store/embedded_store.h"
 #include "testing/events.h"
+#include "testing/json_doc.h"
 #include "testing/server_fixture.h"
 #include "testing/temp_dir.h"
 
 namespace agentperf::server {
 namespace {
 
+using agentperf::testing::JsonNum;
 using agentperf::testing::EventJson;
 using agentperf::testing::TempDir;
 using agentperf::testing::TestServer;
-
-std::optional<double> JsonNum(const std::string& json, std::string_view ptr) {
-  simdjson::dom::parser p;
-  simdjson::dom::element root;
-  double d;
-  if (p.parse(json).get(root) != simdjson::SUCCESS || root.at_pointer(ptr).get_double().get(d) != simdjson::SUCCESS) {
-    return std::nullopt;
-  }
-  return d;
-}
 
 std::string Batch(const std::string& tag, int n) {
   std::string s = "[";

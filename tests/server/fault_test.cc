@@ -13,24 +13,16 @@
 #include <vector>
 
 #include "testing/events.h"
+#include "testing/json_doc.h"
 #include "testing/server_fixture.h"
 
 namespace agentperf::server {
 namespace {
 
+using agentperf::testing::JsonNum;
 using agentperf::testing::EventJson;
 using agentperf::testing::TestServer;
 using agentperf::testing::TestServerOptions;
-
-std::optional<double> JsonNum(const std::string& json, std::string_view ptr) {
-  simdjson::dom::parser p;
-  simdjson::dom::element root;
-  double d;
-  if (p.parse(json).get(root) != simdjson::SUCCESS || root.at_pointer(ptr).get_double().get(d) != simdjson::SUCCESS) {
-    return std::nullopt;
-  }
-  return d;
-}
 
 // Batch `tag`: n events, all with source = tag (so a query can tell batches apart).
 std::string Batch(const std::string& tag, int n = 10, const std::string& agent = "coder") {

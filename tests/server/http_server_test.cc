@@ -21,34 +21,19 @@
 
 #include "server/http_server.h"
 #include "testing/events.h"
+#include "testing/json_doc.h"
 #include "testing/server_fixture.h"
 
 namespace agentperf::server {
 namespace {
 
+using agentperf::testing::JsonNum;
+using agentperf::testing::JsonStr;
+
 using agentperf::testing::EventJson;
 using agentperf::testing::TestServer;
 using agentperf::testing::TestServerOptions;
 using Clock = std::chrono::steady_clock;
-
-std::optional<double> JsonNum(const std::string& json, std::string_view ptr) {
-  simdjson::dom::parser p;
-  simdjson::dom::element root;
-  double d;
-  if (p.parse(json).get(root) != simdjson::SUCCESS || root.at_pointer(ptr).get_double().get(d) != simdjson::SUCCESS) {
-    return std::nullopt;
-  }
-  return d;
-}
-std::optional<std::string> JsonStr(const std::string& json, std::string_view ptr) {
-  simdjson::dom::parser p;
-  simdjson::dom::element root;
-  std::string_view s;
-  if (p.parse(json).get(root) != simdjson::SUCCESS || root.at_pointer(ptr).get_string().get(s) != simdjson::SUCCESS) {
-    return std::nullopt;
-  }
-  return std::string(s);
-}
 
 struct RawResponse {
   int status = 0;  // 0: the connection closed (or timed out) before a response

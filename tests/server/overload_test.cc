@@ -20,25 +20,17 @@
 #include <vector>
 
 #include "testing/events.h"
+#include "testing/json_doc.h"
 #include "testing/server_fixture.h"
 
 namespace agentperf::server {
 namespace {
 
+using agentperf::testing::JsonNum;
 using agentperf::testing::EventJson;
 using agentperf::testing::TestServer;
 using agentperf::testing::TestServerOptions;
 using Clock = std::chrono::steady_clock;
-
-std::optional<double> JsonNum(const std::string& json, std::string_view ptr) {
-  simdjson::dom::parser p;
-  simdjson::dom::element root;
-  double d;
-  if (p.parse(json).get(root) != simdjson::SUCCESS || root.at_pointer(ptr).get_double().get(d) != simdjson::SUCCESS) {
-    return std::nullopt;
-  }
-  return d;
-}
 
 // n events with span ids "<tag>-i" and an attribute that pads each to ~1 KB.
 std::string Batch(const std::string& tag, int n) {

@@ -13,42 +13,22 @@
 #include <string>
 #include <vector>
 
+#include "testing/compress.h"
 #include "testing/events.h"
+#include "testing/json_doc.h"
 #include "testing/server_fixture.h"
 
 namespace agentperf::server {
 namespace {
 
+using agentperf::testing::Deflate;
+using agentperf::testing::Gzip;
+using agentperf::testing::Zstd;
+using Doc = agentperf::testing::JsonDoc;
+
 using agentperf::testing::EventJson;
 using agentperf::testing::TestServer;
 using agentperf::testing::TestServerOptions;
-
-// A parsed JSON document with small accessors by JSON pointer.
-class Doc {
- public:
-  explicit Doc(const std::string& s) { ok_ = parser_.parse(s).get(root_) == simdjson::SUCCESS; }
-  bool ok() const { return ok_; }
-  std::optional<double> Num(std::string_view ptr) const {
-    double d;
-    if (!ok_ || root_.at_pointer(ptr).get_double().get(d) != simdjson::SUCCESS) return std::nullopt;
-    return d;
-  }
-  std::optional<std::string> Str(std::string_view ptr) const {
-    std::string_view s;
-    if (!ok_ || root_.at_pointer(ptr).get_string().get(s) != simdjson::SUCCESS) return std::nullopt;
-    return std::string(s);
-  }
-  size_t Len(std::string_view ptr) const {
-    simdjson::dom::array a;
-    if (!ok_ || root_.at_pointer(ptr).get_array().get(a) != simdjson::SUCCESS) return SIZE_MAX;
-    return a.size();
-  }
-
- private:
-  simdjson::dom::parser parser_;
-  simdjson::dom::element root_;
-  bool ok_ = false;
-};
 
 // Event i of a batch tagged `tag`: tokens.input = i + 1, duration_ms = i + 1.
 std::string Ev(int i, const std::string& tag, const std::string& agent = "coder") {
@@ -74,28 +54,6 @@ double Count(net::HttpClient& c) {
   Doc d(r->body);
   if (d.Len("/series") == 0) return 0;
   return d.Num("/series/0/points/0/count").value_or(-1);
-}
-
-std::string Gzip(const std::string& in, int window_bits = 15 + 16) {
-  z_stream zs{};
-  EXPECT_EQ(deflateInit2(&zs, 6, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY), Z_OK);
-  std::string out(deflateBound(&zs, in.size()) + 64, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
-}
-
-std::string Zstd(const std::string& in) {
-  std::string out(ZSTD_compressBound(in.size()), '\0');
-  size_t n = ZSTD_compress(out.data(), out.size(), in.data(), in.size(), 3);
-  EXPECT_FALSE(ZSTD_isError(n));
-  out.resize(n);
-  return out;
 }
 
 TEST(RestApiTest, HealthzAnswersOk) {
@@ -204,7 +162,7 @@ TEST(RestApiTest, CompressedBodiesAreAccepted) {
   };
   std::vector<Case> cases = {{"gzip", Gzip(Array(30, "gz")), 30},
                              {"x-gzip", Gzip(Array(5, "xgz")), 5},
-                             {"deflate", Gzip(Array(6, "zlib"), 15), 6},
+                             {"deflate", agentperf::testing::Zlib(Array(6, "zlib")), 6},
                              {"zstd", Zstd(Array(40, "zs")), 40},
                              {"identity", Array(3, "id"), 3}};
   double total = 0;
