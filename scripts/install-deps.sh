@@ -7,7 +7,8 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build pkg-config ccache git curl ca-certificates procps
   libboost1.81-dev libsimdjson-dev libzstd-dev zlib1g-dev libfmt-dev libcli11-dev
-  libsqlite3-dev libgtest-dev libgmock-dev librapidcheck-dev
+  libsqlite3-dev libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
+  postgresql-15 libpq-dev
 )
 
 missing=()

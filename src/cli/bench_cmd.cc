@@ -1,7 +1,8 @@
-// agentperf bench ingest
+// agentperf bench ingest | store
 #include <memory>
 
 #include "bench/ingest_bench.h"
+#include "bench/store_bench.h"
 #include "cli/commands.h"
 #include "cli/common.h"
 
@@ -19,8 +20,36 @@ std::function<int()> SetupBench(CLI::App* cmd) {
   ingest->add_option("--dir", o->dir, "scratch directory (default: a fresh one under $TMPDIR)");
   ingest->add_option("--only", o->only, "run only one of: inprocess, store, http, sqlite");
   ingest->add_option("--latency-batch", o->latency_batch, "events per request in the HTTP latency run")->capture_default_str();
-  return [o, ingest]() -> int {
+
+  auto s = std::make_shared<bench::StoreBenchOptions>();
+  CLI::App* store = cmd->add_subcommand(
+      "store",
+      "storage benchmark: the same agent workload loaded into agentperf (child `serve`, NDJSON over HTTP), SQLite "
+      "and PostgreSQL 15 (throwaway cluster when /usr/lib/postgresql/15/bin exists); durable ingest rate, bytes on "
+      "disk per event, cold and warm latency of four queries (a) p50/p95/p99 duration per agent, (b) count and p95 per "
+      "hour x agent x tool over the last 24 h, (c) the 10 slowest sessions, (d) error rate per model per day; answer "
+      "checks, ratios and the storage issue's targets as JSON lines (docs/benchmarks.md). Exit status 0 only when "
+      "every engine ran without error and every answer matched");
+  store->add_option("--events", s->events, "events to generate (30 days of history; targets are for 10000000)")
+      ->capture_default_str();
+  store->add_flag("--json", s->json, "JSON lines only on stdout (default: JSON lines plus a summary table)");
+  store->add_option("--only", s->only, "comma-separated engines to run: agentperf,sqlite,postgres (default: all)");
+  store->add_option("--data-dir", s->data_dir,
+                    "parent of the scratch folders (default: $TMPDIR or /tmp); must be searchable by the postgres "
+                    "user when run as root");
+  store->add_option("--shared-dir", s->shared_dir,
+                    "the shared folder holding data/llm-traces (default: $AGENTPERF_SHARED_DIR, else ../shared found "
+                    "above the binary or the working directory)");
+  store->add_option("--seed", s->seed, "workload seed")->capture_default_str();
+  store->add_option("--clients", s->clients, "HTTP client threads posting to agentperf")->capture_default_str();
+  store->add_option("--batch", s->batch, "events per HTTP request to agentperf")->capture_default_str();
+  store->add_option("--sql-batch", s->sql_batch, "rows per SQLite transaction and per PostgreSQL COPY")
+      ->capture_default_str();
+  store->add_option("--warm", s->warm_runs, "warm runs per query (the median is reported)")->capture_default_str();
+  store->add_flag("--keep", s->keep, "keep the scratch folders (agentperf data dir, SQLite file)");
+  return [o, s, ingest, store]() -> int {
     if (ingest->parsed()) return bench::RunIngestBench(*o);
+    if (store->parsed()) return bench::RunStoreBench(*s);
     return 2;
   };
 }

@@ -43,6 +43,7 @@ struct FieldAcc {
 struct Cell {
   CellKey key;
   uint64_t count = 0;
+  uint64_t errors = 0;  // rows with status = error
   int64_t first_start_us = INT64_MAX;
   std::vector<FieldAcc> fields;  // one per distinct field in the spec
 };
@@ -241,6 +242,7 @@ struct Engine::Impl {
       }
       Cell& cell = cells[it->second];
       ++cell.count;
+      cell.errors += b.status[row] == static_cast<uint8_t>(event::SpanStatus::kError) ? 1 : 0;
       cell.first_start_us = std::min(cell.first_start_us, start);
       for (size_t f = 0; f < fields.size(); ++f) {
         double v = FieldValue(b, fields[f], row);
@@ -257,6 +259,10 @@ struct Engine::Impl {
 
   double AggValue(const Cell& c, size_t a) const {
     const Aggregate& agg = spec.aggregates[a];
+    if (agg.op == Aggregate::kErrors) return static_cast<double>(c.errors);
+    if (agg.op == Aggregate::kErrorRate) {
+      return c.count ? static_cast<double>(c.errors) / static_cast<double>(c.count) : kNaN;
+    }
     int f = agg_field[a];
     if (f < 0) return static_cast<double>(c.count);
     const FieldAcc& acc = c.fields[f];
@@ -267,12 +273,79 @@ struct Engine::Impl {
       case Aggregate::kMin: return acc.n ? acc.min : kNaN;
       case Aggregate::kMax: return acc.n ? acc.max : kNaN;
       case Aggregate::kQuantile: return acc.n ? acc.sketch->Quantile(agg.q) : kNaN;
+      case Aggregate::kErrors:
+      case Aggregate::kErrorRate: break;  // handled above
     }
     return kNaN;
   }
 
+  // The top `limit` series by one aggregate (no step: one cell per series).
+  // Selection first (nth_element, linear), then only the kept ones are sorted,
+  // so a top 10 out of a million sessions costs O(n + 10 log 10).
+  Result<QueryResult> FinishOrdered() {
+    QueryResult r;
+    for (const auto& a : spec.aggregates) r.aggregate_names.push_back(a.name);
+    r.step_us = 0;
+    const size_t ng = spec.group_by.size();
+    struct Ranked {
+      double v;
+      uint32_t cell;
+    };
+    std::vector<Ranked> ranked(cells.size());
+    for (uint32_t i = 0; i < cells.size(); ++i) ranked[i] = {AggValue(cells[i], spec.order_by.aggregate), i};
+    const bool desc = spec.order_by.descending;
+    // Strict weak order: non-null values by direction, then nulls; ties (and
+    // nulls among themselves) by label values, ascending.
+    auto before = [&](const Ranked& x, const Ranked& y) {
+      bool xn = std::isnan(x.v), yn = std::isnan(y.v);
+      if (xn != yn) return yn;
+      if (!xn && x.v != y.v) return desc ? x.v > y.v : x.v < y.v;
+      const Cell& cx = cells[x.cell];
+      const Cell& cy = cells[y.cell];
+      for (size_t g = 0; g < ng; ++g) {
+        const std::string& a = group_values[g][cx.key.g[g]];
+        const std::string& b = group_values[g][cy.key.g[g]];
+        if (a != b) return a < b;
+      }
+      return false;
+    };
+    size_t keep = std::min(spec.limit, ranked.size());
+    if (keep < ranked.size()) {
+      std::nth_element(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(keep), ranked.end(), before);
+    }
+    std::sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(keep), before);
+    r.series.reserve(keep);
+    for (size_t i = 0; i < keep; ++i) {
+      const Cell& c = cells[ranked[i].cell];
+      Series s;
+      for (size_t g = 0; g < ng; ++g) {
+        s.labels.emplace_back(std::string(spec.group_by[g].Name()), group_values[g][c.key.g[g]]);
+      }
+      Point p;
+      p.t_us = spec.from_us != INT64_MIN ? spec.from_us : c.first_start_us;
+      p.values.reserve(spec.aggregates.size());
+      for (size_t a = 0; a < spec.aggregates.size(); ++a) {
+        p.values.push_back(a == spec.order_by.aggregate ? ranked[i].v : AggValue(c, a));
+      }
+      s.points.push_back(std::move(p));
+      r.series.push_back(std::move(s));
+    }
+    stats.elapsed_ms = static_cast<double>(MonotonicNanos() - start_ns) / 1e6;
+    r.stats = stats;
+    return r;
+  }
+
   Result<QueryResult> Finish() {
     if (!error.ok()) return error;
+    if (spec.order_by.enabled) {
+      if (spec.step_us > 0) {
+        return Status::InvalidArgument("order_by ranks series by one value each: leave out \"step\" to use it");
+      }
+      if (spec.order_by.aggregate >= spec.aggregates.size()) {
+        return Status::InvalidArgument("order_by: aggregate index out of range");
+      }
+      return FinishOrdered();
+    }
     QueryResult r;
     for (const auto& a : spec.aggregates) r.aggregate_names.push_back(a.name);
     r.step_us = spec.step_us;

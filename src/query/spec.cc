@@ -115,12 +115,22 @@ Result<Aggregate> ParseAggregate(std::string_view text) {
   Aggregate a;
   auto bad = [&](std::string why) {
     return Status::InvalidArgument(fmt::format(
-        "aggregate '{}': {} (forms: count, count(f), sum(f), avg(f), min(f), max(f), p50(f)..p99.9(f), "
-        "quantile(q, f))",
+        "aggregate '{}': {} (forms: count, errors, error_rate, count(f), sum(f), avg(f), min(f), max(f), "
+        "p50(f)..p99.9(f), quantile(q, f))",
         text, why));
   };
   if (text == "count") {
     a.name = "count";
+    return a;
+  }
+  if (text == "errors") {
+    a.op = Aggregate::kErrors;
+    a.name = "errors";
+    return a;
+  }
+  if (text == "error_rate") {
+    a.op = Aggregate::kErrorRate;
+    a.name = "error_rate";
     return a;
   }
   size_t open = text.find('(');
@@ -174,6 +184,33 @@ Result<Aggregate> ParseAggregate(std::string_view text) {
 namespace {
 
 namespace dom = simdjson::dom;
+
+// "max(duration_ms) desc" -> the aggregate's canonical name and the direction.
+Status ParseOrderBy(std::string_view text, std::string* agg_name, bool* descending) {
+  std::string_view t = Trim(text);
+  *descending = true;
+  auto strip_suffix = [&](std::string_view word) {
+    if (t.size() > word.size() && t.substr(t.size() - word.size()) == word &&
+        t[t.size() - word.size() - 1] == ' ') {
+      t = Trim(t.substr(0, t.size() - word.size()));
+      return true;
+    }
+    return false;
+  };
+  if (strip_suffix("desc") || strip_suffix("DESC")) {
+    *descending = true;
+  } else if (strip_suffix("asc") || strip_suffix("ASC")) {
+    *descending = false;
+  }
+  if (t.empty()) {
+    return Status::InvalidArgument(
+        fmt::format("order_by '{}': expected an aggregate, then asc or desc (e.g. \"max(duration_ms) desc\")", text));
+  }
+  auto a = ParseAggregate(t);
+  if (!a.ok()) return Status::InvalidArgument(fmt::format("order_by: {}", a.status().message()));
+  *agg_name = a->name;
+  return Status::OK();
+}
 
 Result<int64_t> TimeOf(dom::element el, std::string_view what, int64_t now_us) {
   if (el.is_string()) return ParseTime(std::string_view(el.get_string().value_unsafe()), now_us);
@@ -251,6 +288,7 @@ Result<QuerySpec> ParseQuerySpec(std::string_view json, int64_t now_us) {
   if (ec) return Status::InvalidArgument(fmt::format("query is not valid JSON: {}", simdjson::error_message(ec)));
   if (!root.is_object()) return Status::InvalidArgument("query must be a JSON object");
   QuerySpec spec;
+  std::string order_by_name;  // resolved once all aggregates are known
   dom::object root_obj = root.get_object().value_unsafe();
   for (auto [key, v] : root_obj) {
     if (key == "from") {
@@ -308,12 +346,34 @@ Result<QuerySpec> ParseQuerySpec(std::string_view json, int64_t now_us) {
       double l = v.get_double().value_unsafe();
       if (!(l >= 1 && l <= 1e6)) return Status::InvalidArgument("limit must be between 1 and 1000000");
       spec.limit = static_cast<size_t>(l);
+    } else if (key == "order_by") {
+      if (v.is_null()) continue;
+      if (!v.is_string()) {
+        return Status::InvalidArgument("order_by must be a string: an aggregate, then asc or desc");
+      }
+      AP_RETURN_IF_ERROR(ParseOrderBy(v.get_string().value_unsafe(), &order_by_name, &spec.order_by.descending));
+      spec.order_by.enabled = true;
     } else {
       return Status::InvalidArgument(fmt::format(
-          "unknown query key '{}' (expected from, to, filters, group_by, step, aggregates, limit)", key));
+          "unknown query key '{}' (expected from, to, filters, group_by, step, aggregates, order_by, limit)", key));
     }
   }
   if (spec.aggregates.empty()) spec.aggregates.push_back(ParseAggregate("count").value());
+  if (spec.order_by.enabled) {
+    auto it = std::find_if(spec.aggregates.begin(), spec.aggregates.end(),
+                           [&](const Aggregate& a) { return a.name == order_by_name; });
+    if (it == spec.aggregates.end()) {
+      std::string have;
+      for (const auto& a : spec.aggregates) have += (have.empty() ? "" : ", ") + a.name;
+      return Status::InvalidArgument(fmt::format(
+          "order_by: '{}' is not one of the query's aggregates ({}); add it to \"aggregates\"", order_by_name, have));
+    }
+    spec.order_by.aggregate = static_cast<size_t>(it - spec.aggregates.begin());
+    if (spec.step_us > 0) {
+      return Status::InvalidArgument(
+          "order_by ranks series by one value each: leave out \"step\" (one point per series) to use it");
+    }
+  }
   if (spec.from_us >= spec.to_us) return Status::InvalidArgument("'from' must be before 'to'");
   if (spec.step_us > 0 && spec.from_us != INT64_MIN && spec.to_us != INT64_MAX) {
     // Unsigned: to - from may exceed INT64_MAX.

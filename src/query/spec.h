@@ -11,6 +11,11 @@
 //                   "quantile(0.999, duration_ms)", "sum(tokens.input)"],
 //    "limit": 1000}
 //
+// or, for the top N series by one aggregate (one point per series, no step):
+//
+//   {"group_by": ["session_id"], "aggregates": ["max(duration_ms)", "error_rate"],
+//    "order_by": "max(duration_ms) desc", "limit": 10}
+//
 // Thread-safety: a parsed spec is an immutable value.
 #pragma once
 
@@ -58,13 +63,23 @@ struct Matcher {
 };
 
 struct Aggregate {
-  enum Op : uint8_t { kCount, kSum, kAvg, kMin, kMax, kQuantile } op = kCount;
-  bool has_field = false;  // count() vs count(field): rows vs non-null values
+  // kErrors: rows with status = error; kErrorRate: errors / rows (NaN without rows).
+  enum Op : uint8_t { kCount, kSum, kAvg, kMin, kMax, kQuantile, kErrors, kErrorRate } op = kCount;
+  bool has_field = false;  // count() vs count(field): rows vs non-null values; false for errors, error_rate
   Field field;
   double q = 0;            // kQuantile
   std::string name;        // canonical output name, e.g. "p95(duration_ms)"
 };
 Result<Aggregate> ParseAggregate(std::string_view text);
+
+// "order_by": "<aggregate> [asc|desc]": series ranked by that aggregate's value
+// (desc by default; null values last either way; ties by label values,
+// ascending); with `limit`, the top `limit` series. Only without step.
+struct OrderBy {
+  bool enabled = false;
+  size_t aggregate = 0;  // index into QuerySpec::aggregates
+  bool descending = true;
+};
 
 struct QuerySpec {
   int64_t from_us = INT64_MIN;  // inclusive, by event start time
@@ -73,7 +88,8 @@ struct QuerySpec {
   std::vector<Label> group_by;  // at most kMaxGroupBy
   int64_t step_us = 0;          // 0 = one point per series
   std::vector<Aggregate> aggregates;  // default: count
-  size_t limit = 10000;         // max series
+  size_t limit = 10000;         // max series; with order_by: how many of the top series to return
+  OrderBy order_by;             // disabled: series sorted by label values, more than limit is an error
   static constexpr size_t kMaxGroupBy = 4;
   static constexpr size_t kMaxCells = 2000000;  // series x buckets
 };

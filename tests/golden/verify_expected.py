@@ -94,6 +94,8 @@ def parse_agg(text):
     text = text.strip()
     if text == 'count':
         return ('count', None, None, 'count')
+    if text in ('errors', 'error_rate'):
+        return (text, None, None, text)
     m = re.fullmatch(r'(\w[\w.]*)\((.*)\)', text)
     fn, arg = m.group(1), m.group(2).strip()
     if fn == 'quantile':
@@ -175,7 +177,11 @@ def run_query(events, q):
         point = [('t', t / 1000.0)]
         for op, field, qv, name in aggs:
             vals = [r['fields'][field] for r in rows if field and r['fields'][field] is not None]
-            if op == 'count':
+            if op == 'errors':
+                v = sum(1 for r in rows if r['labels']['status'] == 'error')
+            elif op == 'error_rate':
+                v = sum(1 for r in rows if r['labels']['status'] == 'error') / len(rows) if rows else None
+            elif op == 'count':
                 v = len(rows) if field is None else len(vals)
             elif op == 'sum':
                 v = float(sum(vals))
@@ -190,7 +196,28 @@ def run_query(events, q):
             point.append((name, v))
         series.setdefault(labels, []).append((bucket, point))
     out = {'aggregates': [a[3] for a in aggs], 'step_ms': step_us / 1000.0 if step_us else None, 'series': []}
-    for labels in sorted(series):
+    order = sorted(series)
+    if q.get('order_by') is not None:
+        # "<aggregate> [asc|desc]" (default desc), only without step; nulls
+        # last in both directions, ties by label values ascending; keep the
+        # first `limit` series.
+        assert not step_us, 'order_by with step'
+        words = q['order_by'].strip().split(' ')
+        desc = True
+        if len(words) > 1 and words[-1].lower() in ('asc', 'desc'):
+            desc = words[-1].lower() == 'desc'
+            words = words[:-1]
+        name = parse_agg(' '.join(words))[3]
+        idx = [a[3] for a in aggs].index(name) + 1  # point[0] is t
+
+        def value(labels):
+            return dict([series[labels][0][1][idx]])[name]
+        present = [l for l in order if value(l) is not None]
+        absent = [l for l in order if value(l) is None]
+        # Stable sorts: by label first (already), then by value.
+        present.sort(key=value, reverse=desc)
+        order = (present + absent)[:q.get('limit', 10000)]
+    for labels in order:
         pts = [p for _, p in sorted(series[labels], key=lambda bp: bp[0])]
         out['series'].append({'labels': list(zip(group_by, labels)), 'points': pts})
     return out

@@ -416,6 +416,72 @@ TEST(SpecTest, RejectsBadAggregates) {
   EXPECT_THAT(Err(R"J({"aggregates": ["count", "avg(x)"]})J"), HasSubstr("aggregate 'avg(x)'"));
 }
 
+TEST(SpecTest, ErrorAggregates) {
+  auto e = ParseAggregate("errors");
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(e->op, Aggregate::kErrors);
+  EXPECT_FALSE(e->has_field);
+  EXPECT_EQ(e->name, "errors");
+  auto r = ParseAggregate(" error_rate ");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->op, Aggregate::kErrorRate);
+  EXPECT_FALSE(r->has_field);
+  EXPECT_EQ(r->name, "error_rate");
+  QuerySpec s = Ok(R"({"aggregates": ["count", "errors", "error_rate"]})");
+  ASSERT_EQ(s.aggregates.size(), 3u);
+  EXPECT_EQ(s.aggregates[2].name, "error_rate");
+  // They take no field, and appear in the list of forms.
+  EXPECT_THAT(ParseAggregate("errors(duration_ms)").status().message(), HasSubstr("unknown function"));
+  EXPECT_THAT(ParseAggregate("error_rate(cost)").status().message(), HasSubstr("unknown function"));
+  EXPECT_THAT(ParseAggregate("ERRORS").status().message(), HasSubstr("errors, error_rate"));
+  EXPECT_THAT(Err(R"({"aggregates": ["errors", "errors"]})"), HasSubstr("'errors' given twice"));
+}
+
+TEST(SpecTest, OrderBy) {
+  QuerySpec none = Ok("{}");
+  EXPECT_FALSE(none.order_by.enabled);
+  QuerySpec s = Ok(R"J({"group_by": ["session_id"], "aggregates": ["count", "max(duration_ms)"],
+                        "order_by": "max(duration_ms) desc", "limit": 10})J");
+  EXPECT_TRUE(s.order_by.enabled);
+  EXPECT_EQ(s.order_by.aggregate, 1u);
+  EXPECT_TRUE(s.order_by.descending);
+  EXPECT_EQ(s.limit, 10u);
+  // Direction optional (desc), asc, upper case, extra spaces; the aggregate under another spelling.
+  EXPECT_TRUE(Ok(R"({"aggregates": ["count"], "order_by": "count"})").order_by.descending);
+  EXPECT_FALSE(Ok(R"({"aggregates": ["count"], "order_by": "count asc"})").order_by.descending);
+  EXPECT_FALSE(Ok(R"({"aggregates": ["count"], "order_by": "  count   ASC "})").order_by.descending);
+  EXPECT_TRUE(Ok(R"({"aggregates": ["count"], "order_by": "count DESC"})").order_by.descending);
+  QuerySpec q = Ok(R"J({"aggregates": ["count", "quantile(0.95, duration_ms)"], "order_by": "p95(duration_ms) asc"})J");
+  EXPECT_EQ(q.order_by.aggregate, 1u);
+  EXPECT_FALSE(q.order_by.descending);
+  QuerySpec q2 = Ok(R"J({"aggregates": ["p99.9(duration_ms)"], "order_by": "quantile(0.999, duration_ms)"})J");
+  EXPECT_EQ(q2.order_by.aggregate, 0u);
+  // order_by before aggregates in the document; the default aggregate count.
+  EXPECT_EQ(Ok(R"J({"order_by": "error_rate", "aggregates": ["errors", "error_rate"]})J").order_by.aggregate, 1u);
+  EXPECT_TRUE(Ok(R"({"order_by": "count asc"})").order_by.enabled);
+  // null means none.
+  EXPECT_FALSE(Ok(R"({"order_by": null})").order_by.enabled);
+  // Step absent or null is fine.
+  EXPECT_TRUE(Ok(R"({"order_by": "count", "step": null})").order_by.enabled);
+}
+
+TEST(SpecTest, RejectsBadOrderBy) {
+  EXPECT_THAT(Err(R"J({"aggregates": ["count"], "order_by": "max(duration_ms) desc"})J"),
+              AllOf(HasSubstr("order_by: 'max(duration_ms)' is not one of the query's aggregates (count)"),
+                    HasSubstr("add it to \"aggregates\"")));
+  EXPECT_THAT(Err(R"({"order_by": "errors"})"), HasSubstr("not one of the query's aggregates"));
+  EXPECT_THAT(Err(R"J({"aggregates": ["count"], "order_by": "count", "step": "1m"})J"),
+              AllOf(HasSubstr("order_by"), HasSubstr("leave out \"step\"")));
+  EXPECT_THAT(Err(R"J({"step": 60000, "order_by": "count"})J"), HasSubstr("leave out \"step\""));
+  EXPECT_THAT(Err(R"({"order_by": 3})"), HasSubstr("order_by must be a string"));
+  EXPECT_THAT(Err(R"({"order_by": ["count"]})"), HasSubstr("order_by must be a string"));
+  EXPECT_THAT(Err(R"({"order_by": ""})"), HasSubstr("expected an aggregate, then asc or desc"));
+  EXPECT_THAT(Err(R"({"order_by": "desc"})"), HasSubstr("order_by: aggregate 'desc'"));
+  EXPECT_THAT(Err(R"({"order_by": "count sideways"})"), HasSubstr("order_by: aggregate 'count sideways'"));
+  EXPECT_THAT(Err(R"J({"order_by": "avg(nope) desc"})J"), HasSubstr("unknown field 'nope'"));
+  EXPECT_THAT(Err(R"({"orderby": "count"})"), HasSubstr("order_by, limit"));
+}
+
 TEST(SpecTest, Limit) {
   EXPECT_EQ(Ok(R"({"limit": 5})").limit, 5u);
   EXPECT_EQ(Ok(R"({"limit": 1})").limit, 1u);
