@@ -16,6 +16,9 @@ std::function<int()> SetupServe(CLI::App* cmd) {
     std::string data = DefaultDataDir();
     server::ServerOptions server;
     std::string log_level;
+    double retention_days = 0;
+    uint64_t retention_bytes = 0;
+    uint64_t flush_rows = store::EmbeddedStoreOptions().flush_rows;
   };
   auto o = std::make_shared<Opts>();
   if (const char* tok = std::getenv("AGENTPERF_TOKEN")) o->server.token = tok;
@@ -27,6 +30,16 @@ std::function<int()> SetupServe(CLI::App* cmd) {
                   "require 'Authorization: Bearer TOKEN' on every request (default: $AGENTPERF_TOKEN)");
   cmd->add_option("--threads", o->server.threads, "HTTP I/O threads (default: one per core, at least 2)");
   cmd->add_option("--max-body-bytes", o->server.max_body_bytes, "largest accepted request body")->capture_default_str();
+  cmd->add_option("--retention-days", o->retention_days,
+                  "drop column segments whose events are all older than this many days (0 = keep forever)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--retention-bytes", o->retention_bytes,
+                  "drop the oldest column segments while all of them together exceed this many bytes (0 = no limit)")
+      ->capture_default_str();
+  cmd->add_option("--flush-rows", o->flush_rows,
+                  "flush the in-memory head into a column segment every this many events (0 = only on request)")
+      ->capture_default_str();
   cmd->add_option("--log-level", o->log_level, "debug, info, warn or error (default: $AGENTPERF_LOG or info)");
   return [o]() -> int {
     if (!o->log_level.empty()) {
@@ -45,12 +58,15 @@ std::function<int()> SetupServe(CLI::App* cmd) {
     store::EmbeddedStoreOptions so;
     so.data_dir = o->data;
     so.limits = o->server.limits;
+    so.flush_rows = o->flush_rows;
+    so.compaction.max_age_us = static_cast<int64_t>(o->retention_days * 86400e6);
+    so.compaction.max_bytes = o->retention_bytes;
     auto store = store::EmbeddedStore::Open(so);
     if (!store.ok()) return Fail(store.status());
     auto srv = server::Server::Start(o->server, store->get());
     if (!srv.ok()) return Fail(srv.status());
     log::Info("serve", "agentperf {} listening on {} (data {}, {} events){}", AGENTPERF_VERSION, (*srv)->url(),
-              o->data, (*store)->head().rows(), o->server.token.empty() ? "" : ", token required");
+              o->data, (*store)->events(), o->server.token.empty() ? "" : ", token required");
     int sig = 0;
     sigwait(&set, &sig);
     log::Info("serve", "signal {}: shutting down", sig);

@@ -30,17 +30,21 @@ Hash128 ExplicitEventId(std::string_view id) {
   return NonZero(Murmur3_128(buf));
 }
 
-Hash128 DerivedEventId(const Event& e, const Attr* attrs) {
+Hash128 SpanEventId(SpanKind kind, std::string_view session_id, std::string_view span_id) {
   thread_local std::string buf;
   buf.clear();
+  AppendPart(&buf, "s");
+  AppendPart(&buf, KindName(kind));
+  AppendPart(&buf, session_id);
+  AppendPart(&buf, span_id);
+  return NonZero(Murmur3_128(buf));
+}
+
+Hash128 DerivedEventId(const Event& e, const Attr* attrs) {
   std::string_view span = e.Str(StrField::kSpanId);
-  if (!span.empty()) {
-    AppendPart(&buf, "s");
-    AppendPart(&buf, KindName(e.kind));
-    AppendPart(&buf, e.Str(StrField::kSessionId));
-    AppendPart(&buf, span);
-    return NonZero(Murmur3_128(buf));
-  }
+  if (!span.empty()) return SpanEventId(e.kind, e.Str(StrField::kSessionId), span);
+  thread_local std::string buf;
+  buf.clear();
   AppendPart(&buf, "c");
   AppendPart(&buf, KindName(e.kind));
   AppendPart(&buf, StatusName(e.status));

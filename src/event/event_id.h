@@ -19,6 +19,8 @@
 namespace agentperf::event {
 
 Hash128 ExplicitEventId(std::string_view id);
+// Rule 2 alone: the id of a span identified by its span id.
+Hash128 SpanEventId(SpanKind kind, std::string_view session_id, std::string_view span_id);
 // Rules 2 and 3; `attrs` are the event's attributes (used by rule 3 only).
 Hash128 DerivedEventId(const Event& e, const Attr* attrs);
 

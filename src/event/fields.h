@@ -73,6 +73,8 @@ inline constexpr const StrFieldInfo* FindStrField(std::string_view json_name) {
   return nullptr;
 }
 
+inline constexpr bool IsLabelField(StrField f) { return kStrFields[static_cast<int>(f)].is_label; }
+
 // Limits applied by the decoder; each is documented in docs/events.md.
 struct Limits {
   size_t max_label_bytes = 256;        // agent, model, provider, tool, error_class, source

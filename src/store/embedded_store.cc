@@ -3,20 +3,28 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <future>
 
 #include "core/clock.h"
 #include "core/json_writer.h"
 #include "core/log.h"
 #include "event/codec.h"
 #include "query/engine.h"
+#include "store/compaction/merge.h"
+#include "store/flush.h"
 #include "store/verify.h"
 
 namespace agentperf::store {
 
 std::string WalDir(const std::string& data_dir) { return fs::JoinPath(data_dir, "wal"); }
+std::string SegmentsDir(const std::string& data_dir) { return fs::JoinPath(data_dir, "segments"); }
 
 namespace {
 
+constexpr std::string_view kDataFormatV1 = "agentperf-data 1";
+
+// Format 1 (WAL only) is read as is and upgraded: it is format 2 without a
+// manifest.
 Status CheckOrWriteVersion(fs::FileSystem* fs, const std::string& dir) {
   std::string path = fs::JoinPath(dir, "VERSION");
   if (!fs->FileExists(path)) {
@@ -25,6 +33,10 @@ Status CheckOrWriteVersion(fs::FileSystem* fs, const std::string& dir) {
   std::string v;
   AP_RETURN_IF_ERROR(fs::ReadFileToString(fs, path, &v));
   while (!v.empty() && (v.back() == '\n' || v.back() == '\r')) v.pop_back();
+  if (v == kDataFormatV1) {
+    log::Info("store", "upgrading {} from '{}' to '{}'", dir, v, kDataFormatVersion);
+    return fs::WriteFileAtomically(fs, path, std::string(kDataFormatVersion) + "\n");
+  }
   if (v != kDataFormatVersion) {
     return Status::FailedPrecondition(
         fmt::format("{} holds format '{}', this agentperf reads '{}'", path, v, kDataFormatVersion));
@@ -35,7 +47,60 @@ Status CheckOrWriteVersion(fs::FileSystem* fs, const std::string& dir) {
 }  // namespace
 
 EmbeddedStore::EmbeddedStore(const EmbeddedStoreOptions& options)
-    : options_(options), head_(std::make_unique<Head>()), guard_(options.limits.max_label_cardinality) {}
+    : options_(options), guard_(options.limits.max_label_cardinality) {
+  auto v = std::make_shared<Version>();
+  v->head = std::make_shared<Head>();
+  version_ = std::move(v);
+}
+
+std::string EmbeddedStore::SegmentsDir() const { return store::SegmentsDir(options_.data_dir); }
+
+std::shared_ptr<const EmbeddedStore::Version> EmbeddedStore::Current() const {
+  std::lock_guard<std::mutex> l(version_mu_);
+  return version_;
+}
+
+void EmbeddedStore::Modify(const std::function<void(Version*)>& change) {
+  std::lock_guard<std::mutex> l(version_mu_);
+  auto v = std::make_shared<Version>(*version_);
+  change(v.get());
+  version_ = std::move(v);
+}
+
+Status EmbeddedStore::OpenSegments() {
+  fs::FileSystem* fs = options_.fs;
+  const std::string dir = SegmentsDir();
+  AP_RETURN_IF_ERROR(fs->CreateDirs(dir));
+  AP_ASSIGN_OR_RETURN(manifest_, LoadManifest(fs, options_.data_dir));
+  // Files the manifest does not name are left over from an interrupted flush
+  // or compaction (or were merged away): delete them.
+  AP_ASSIGN_OR_RETURN(auto names, fs->ListDir(dir));
+  bool removed = false;
+  for (const auto& n : names) {
+    uint64_t no;
+    bool live = false;
+    if (segment::ParseSegmentFileName(n, &no)) {
+      for (const auto& m : manifest_.segments) live |= m.no == no;
+    }
+    if (!live) {
+      log::Info("store", "removing {} (not in the manifest: left by an interrupted flush or compaction)", n);
+      AP_RETURN_IF_ERROR(fs->RemoveFile(fs::JoinPath(dir, n)));
+      removed = true;
+    }
+  }
+  if (removed) AP_RETURN_IF_ERROR(fs->SyncDir(dir));
+  std::vector<std::shared_ptr<segment::SegmentReader>> readers;
+  for (const auto& m : manifest_.segments) {
+    auto r = segment::SegmentReader::Open(fs, fs::JoinPath(dir, segment::SegmentFileName(m.no)), m.no);
+    if (!r.ok()) return r.status().WithContext("opening a segment the manifest names");
+    if ((*r)->rows() != m.rows) {
+      return Status::Corruption(fmt::format("segment {:016x} holds {} rows, the manifest says {}", m.no, (*r)->rows(), m.rows));
+    }
+    readers.push_back(std::move(r).value());
+  }
+  Modify([&](Version* v) { v->segments = std::move(readers); });
+  return Status::OK();
+}
 
 Result<std::unique_ptr<EmbeddedStore>> EmbeddedStore::Open(const EmbeddedStoreOptions& in) {
   EmbeddedStoreOptions options = in;
@@ -57,42 +122,170 @@ Result<std::unique_ptr<EmbeddedStore>> EmbeddedStore::Open(const EmbeddedStoreOp
   }
   store->lock_ = std::move(lock).value();
   AP_RETURN_IF_ERROR(CheckOrWriteVersion(fs, options.data_dir));
+  AP_RETURN_IF_ERROR(store->OpenSegments());
 
   int64_t t0 = MonotonicNanos();
-  Head* head = store->head_.get();
-  auto replay = [head](uint64_t seq, std::string_view payload) -> Status {
-    event::EventBatch batch;
-    AP_RETURN_IF_ERROR(event::DecodeBatch(payload, &batch));
-    head->Apply(batch);
-    return Status::OK();
-  };
+  EmbeddedStore* s = store.get();
+  s->replaying_ = true;
+  auto replay = [s](uint64_t seq, std::string_view payload) { return s->ReplayRecord(seq, payload); };
   wal::WalOptions wo;
   wo.fs = fs;
   wo.dir = WalDir(options.data_dir);
   wo.segment_bytes = options.wal_segment_bytes;
   wo.max_queued_bytes = options.wal_max_queued_bytes;
+  wo.min_next_seq = store->manifest_.flushed_seq + 1;
   auto wal = wal::Wal::Open(wo, replay, &store->replay_);
   if (!wal.ok()) return wal.status().WithContext("opening the write-ahead log");
   store->wal_ = std::move(wal).value();
+  s->replaying_ = false;
+  {
+    auto removed = store->wal_->RemoveSegmentsThrough(store->manifest_.flushed_seq);
+    if (!removed.ok()) log::Warn("store", "could not remove flushed WAL segments: {}", removed.status().ToString());
+  }
+  // Heads frozen during replay are flushed by the background thread.
   store->applier_ = std::make_unique<SerialExecutor>("ap-apply");
+  if (options.flush_rows > 0) store->flusher_ = std::thread([s] { s->FlushLoop(); });
   store->replay_seconds_ = static_cast<double>(MonotonicNanos() - t0) / 1e9;
 
   // Known label values count against the cardinality limit.
+  auto v = store->Current();
   for (const auto& f : event::kStrFields) {
     if (!f.is_label) continue;
-    const StringDict& d = head->dict(f.field);
-    for (uint32_t code = 1; code < d.size(); ++code) store->guard_.Seed(f.field, d.Get(code));
+    auto seed = [&](const query::Dictionary& d) {
+      for (uint32_t code = 1; code < d.Size(); ++code) store->guard_.Seed(f.field, d.Lookup(code));
+    };
+    for (const auto& seg : v->segments) seed(*seg->Dict(f.field).value());
+    for (const auto& fh : v->frozen) seed(fh.head->dict(f.field));
+    seed(v->head->dict(f.field));
   }
   store->opened_us_ = WallMicros();
-  log::Info("store", "opened {}: {} events from {} WAL records in {} segments ({:.2f}s){}", options.data_dir,
-            head->rows(), store->replay_.records, store->replay_.segments.size(), store->replay_seconds_,
+  log::Info("store", "opened {}: {} events ({} in {} segments), {} WAL records replayed ({} already in segments) "
+            "from {} WAL segments ({:.2f}s){}",
+            options.data_dir, store->events(), store->events() - v->head->rows(), v->segments.size(),
+            store->replay_.records, store->replay_skipped_, store->replay_.segments.size(), store->replay_seconds_,
             store->replay_.torn_tails() ? fmt::format(", {} torn tail(s) ignored", store->replay_.torn_tails()) : "");
   return store;
 }
 
 EmbeddedStore::~EmbeddedStore() {
+  {
+    std::lock_guard<std::mutex> l(flush_cv_mu_);
+    stopping_ = true;
+  }
+  flush_cv_.notify_all();
+  if (flusher_.joinable()) flusher_.join();  // heads not flushed stay in the WAL
   wal_.reset();      // drains queued records; their callbacks hand batches to the applier
   applier_.reset();  // applies them and answers, before the head goes
+}
+
+uint64_t EmbeddedStore::events() const {
+  auto v = Current();
+  uint64_t n = v->head->rows();
+  for (const auto& f : v->frozen) n += f.head->rows();
+  for (const auto& s : v->segments) n += s->rows();
+  return n;
+}
+
+uint64_t EmbeddedStore::segments() const { return Current()->segments.size(); }
+
+Status EmbeddedStore::ForEachId(const std::function<void(const Hash128&)>& fn) const {
+  auto v = Current();
+  std::vector<Hash128> ids;
+  for (const auto& s : v->segments) {
+    AP_RETURN_IF_ERROR(s->ReadIds(&ids));
+    for (const auto& id : ids) fn(id);
+  }
+  auto heads = [&](const Head& h) {
+    const uint64_t n = h.rows();
+    for (uint64_t r = 0; r < n; ++r) fn(h.IdAt(r));
+  };
+  for (const auto& fh : v->frozen) heads(*fh.head);
+  heads(*v->head);
+  return Status::OK();
+}
+
+Status EmbeddedStore::ReplayRecord(uint64_t seq, std::string_view payload) {
+  if (seq <= manifest_.flushed_seq) {
+    ++replay_skipped_;
+    return Status::OK();  // already in a segment
+  }
+  event::EventBatch batch;
+  AP_RETURN_IF_ERROR(event::DecodeBatch(payload, &batch));
+  std::vector<bool> keep(batch.size(), true);
+  ApplyDurable(seq, batch, &keep);
+  // Replay has no flusher yet: keep memory bounded by flushing here.
+  auto v = Current();
+  if (!v->frozen.empty()) {
+    std::lock_guard<std::mutex> l(flush_mu_);
+    while (!Current()->frozen.empty()) AP_RETURN_IF_ERROR(FlushOldest());
+  }
+  return Status::OK();
+}
+
+ApplyResult EmbeddedStore::ApplyDurable(uint64_t seq, const event::EventBatch& batch, std::vector<bool>* keep) {
+  auto v = Current();
+  // Candidate segments: those whose time range is near the batch's.
+  int64_t lo = INT64_MAX, hi = INT64_MIN;
+  for (const auto& e : batch.events) {
+    lo = std::min(lo, e.start_us);
+    hi = std::max(hi, e.start_us);
+  }
+  const int64_t w = options_.dedup_window_us;
+  std::vector<const segment::SegmentReader*> near;
+  for (const auto& s : v->segments) {
+    const auto& f = s->footer();
+    if (f.min_start_us - w <= hi && f.max_start_us + w >= lo) near.push_back(s.get());
+  }
+  uint64_t known = 0;
+  if (!near.empty() || !v->frozen.empty()) {
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (!(*keep)[i]) continue;
+      const event::Event& e = batch.events[i];
+      bool found = false;
+      for (const auto& fh : v->frozen) {
+        if ((found = fh.head->Contains(e.id))) break;
+      }
+      for (const segment::SegmentReader* s : near) {
+        if (found) break;
+        if (e.start_us < s->footer().min_start_us - w || e.start_us > s->footer().max_start_us + w) continue;
+        auto c = s->Contains(e.id);
+        // An unreadable segment cannot prove a duplicate; keep the event.
+        found = c.ok() && *c;
+      }
+      if (found) {
+        (*keep)[i] = false;
+        ++known;
+      }
+    }
+  }
+  ApplyResult r = v->head->Apply(batch, keep);
+  r.duplicates += known;
+  if (head_seq_min_ == 0) head_seq_min_ = seq;
+  head_seq_max_ = std::max(head_seq_max_, seq);
+  MaybeRotate(false);
+  return r;
+}
+
+void EmbeddedStore::MaybeRotate(bool force) {
+  auto v = Current();
+  const Head& h = *v->head;
+  if (h.rows() == 0) return;
+  if (!force) {
+    if (options_.flush_rows == 0) return;
+    bool full = h.rows() >= options_.flush_rows;
+    // Memory is costlier to read (locks): look at it every 16k rows.
+    if (!full && (h.rows() & 16383) < 256 && h.MemoryBytes() >= options_.flush_bytes) full = true;
+    if (!full) return;
+    // Back-pressure on the flusher: at most two heads wait; then the head grows.
+    if (v->frozen.size() >= 2) return;
+  }
+  Modify([&](Version* nv) {
+    nv->frozen.push_back(FrozenHead{nv->head, head_seq_min_, head_seq_max_});
+    nv->head = std::make_shared<Head>();
+  });
+  head_seq_min_ = 0;
+  if (wal_) wal_->RequestRotation();
+  flush_cv_.notify_all();
 }
 
 void EmbeddedStore::AppendAsync(event::EventBatch batch, AppendCallback done) {
@@ -108,10 +301,20 @@ void EmbeddedStore::AppendAsync(event::EventBatch batch, AppendCallback done) {
     done(st, &err);
     return;
   }
-  // Events already stored need not be written again.
+  auto v = Current();
+  // Events already in the head need not be written again (segments and
+  // frozen heads are checked by the applier).
   auto keep = std::make_shared<std::vector<bool>>(batch.size(), true);
-  uint64_t known = head_->MarkStored(batch, keep.get());
+  uint64_t known = v->head->MarkStored(batch, keep.get());
   batches_.fetch_add(1, std::memory_order_relaxed);
+  auto in_store = [this](event::StrField f, std::string_view val) {
+    auto cur = Current();
+    if (cur->head->FindCode(f, val) != 0) return true;
+    for (const auto& fh : cur->frozen) {
+      if (fh.head->FindCode(f, val) != 0) return true;
+    }
+    return false;  // values only in segments were seeded and are never released
+  };
   if (known == batch.size()) {
     duplicates_.fetch_add(known, std::memory_order_relaxed);
     done(AppendResult{0, known}, nullptr);
@@ -127,20 +330,17 @@ void EmbeddedStore::AppendAsync(event::EventBatch batch, AppendCallback done) {
   if (inflight_bytes_.fetch_add(cost) + cost > options_.wal_max_queued_bytes && inflight_bytes_.load() > cost) {
     inflight_bytes_.fetch_sub(cost);
     failed_.fetch_add(1, std::memory_order_relaxed);
-    if (!added->empty()) {
-      guard_.Release(*added, [this](event::StrField f, std::string_view v) { return head_->FindCode(f, v) != 0; });
-    }
+    if (!added->empty()) guard_.Release(*added, in_store);
     done(Status::ResourceExhausted("ingest queue full: the disk or the head is behind; retry shortly"), nullptr);
     return;
   }
   auto shared = std::make_shared<event::EventBatch>(std::move(batch));
   auto cb = std::make_shared<AppendCallback>(std::move(done));
   // A batch that is not stored gives back the label values it reserved.
-  auto release = [this, added] {
-    if (added->empty()) return;
-    guard_.Release(*added, [this](event::StrField f, std::string_view v) { return head_->FindCode(f, v) != 0; });
+  auto release = [this, added, in_store] {
+    if (!added->empty()) guard_.Release(*added, in_store);
   };
-  st = wal_->Submit(std::move(payload), [this, shared, keep, known, cb, cost, release](const Status& s, uint64_t) {
+  st = wal_->Submit(std::move(payload), [this, shared, keep, known, cb, cost, release](const Status& s, uint64_t seq) {
     if (!s.ok()) {
       release();
       inflight_bytes_.fetch_sub(cost);
@@ -153,8 +353,8 @@ void EmbeddedStore::AppendAsync(event::EventBatch batch, AppendCallback done) {
     }
     // Durable: apply on the applier thread (in WAL order) so the WAL thread can
     // write the next group meanwhile.
-    applier_->Submit([this, shared, keep, known, cb, cost] {
-      ApplyResult r = head_->Apply(*shared, known ? keep.get() : nullptr);
+    applier_->Submit([this, shared, keep, known, cb, cost, seq] {
+      ApplyResult r = ApplyDurable(seq, *shared, keep.get());
       accepted_.fetch_add(r.added, std::memory_order_relaxed);
       duplicates_.fetch_add(r.duplicates + known, std::memory_order_relaxed);
       (*cb)(AppendResult{r.added, r.duplicates + known}, nullptr);
@@ -169,10 +369,74 @@ void EmbeddedStore::AppendAsync(event::EventBatch batch, AppendCallback done) {
   }
 }
 
+namespace {
+
+// The segment columns a query reads (the others are not decoded).
+segment::ColumnSet NeededColumns(const query::QuerySpec& spec) {
+  segment::ColumnSet cols;
+  cols.set(segment::kColStart).set(segment::kColKind).set(segment::kColStatus);
+  auto label = [&](const query::Label& l) {
+    if (l.type == query::Label::kStr) cols.set(segment::kColStr0 + static_cast<int>(l.str));
+  };
+  for (const auto& m : spec.matchers) label(m.label);
+  for (const auto& g : spec.group_by) label(g);
+  for (const auto& a : spec.aggregates) {
+    if (!a.has_field) continue;
+    switch (a.field.type) {
+      case query::Field::kDurationMs: cols.set(segment::kColDur); break;
+      case query::Field::kInt: cols.set(segment::kColInt0 + a.field.index); break;
+      case query::Field::kFloat: cols.set(segment::kColFloat0 + a.field.index); break;
+    }
+  }
+  return cols;
+}
+
+// Label index: a segment's dictionary of a label holds exactly the values its
+// rows use, so a filter no value of it passes rules the segment out.
+bool SegmentMayMatch(const segment::SegmentReader& seg, const query::QuerySpec& spec) {
+  for (const auto& m : spec.matchers) {
+    if (m.label.type != query::Label::kStr || !event::IsLabelField(m.label.str)) continue;
+    if (m.Matches("")) continue;  // rows without the label may pass
+    auto d = seg.Dict(m.label.str);
+    if (!d.ok()) continue;
+    bool any = false;
+    for (uint32_t code = 1; code < (*d)->Size() && !any; ++code) any = m.Matches((*d)->Lookup(code));
+    if (!any) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 Result<query::QueryResult> EmbeddedStore::Query(const query::QuerySpec& spec) {
+  auto v = Current();
   query::Engine engine(spec);
-  engine.NoteSkippedBlocks(
-      head_->ScanBlocks(spec.from_us, spec.to_us, [&](const query::ColumnBlock& b) { engine.Consume(b); }));
+  uint64_t skipped = 0;
+  const segment::ColumnSet cols = NeededColumns(spec);
+  segment::BlockBuffer buf;
+  query::ColumnBlock block;
+  for (const auto& seg : v->segments) {
+    const auto& f = seg->footer();
+    if (f.rows == 0 || f.min_start_us >= spec.to_us || f.max_start_us < spec.from_us || !SegmentMayMatch(*seg, spec)) {
+      skipped += f.blocks.size();
+      continue;
+    }
+    for (size_t i = 0; i < f.blocks.size(); ++i) {
+      const auto& b = f.blocks[i];
+      if (b.min_start_us >= spec.to_us || b.max_start_us < spec.from_us) {
+        ++skipped;
+        continue;
+      }
+      AP_RETURN_IF_ERROR(seg->ReadBlock(i, cols, &buf, &block));
+      engine.Consume(block);
+    }
+  }
+  auto scan_head = [&](const Head& h) {
+    skipped += h.ScanBlocks(spec.from_us, spec.to_us, [&](const query::ColumnBlock& b) { engine.Consume(b); });
+  };
+  for (const auto& fh : v->frozen) scan_head(*fh.head);
+  scan_head(*v->head);
+  engine.NoteSkippedBlocks(skipped);
   return engine.Finish();
 }
 
@@ -180,9 +444,18 @@ Result<std::vector<std::string>> EmbeddedStore::LabelValues(const query::Label& 
                                                             int64_t to_us, size_t limit) {
   std::vector<std::string> values;
   if (label.type == query::Label::kStr && from_us == INT64_MIN && to_us == INT64_MAX) {
-    const StringDict& d = head_->dict(label.str);
-    uint32_t n = d.size();
-    for (uint32_t code = 1; code < n; ++code) values.emplace_back(d.Get(code));
+    auto v = Current();
+    auto add = [&](const query::Dictionary& d) {
+      for (uint32_t code = 1; code < d.Size(); ++code) values.emplace_back(d.Lookup(code));
+    };
+    for (const auto& seg : v->segments) {
+      AP_ASSIGN_OR_RETURN(const segment::SegmentDict* d, seg->Dict(label.str));
+      add(*d);
+    }
+    for (const auto& fh : v->frozen) add(fh.head->dict(label.str));
+    add(v->head->dict(label.str));
+    std::sort(values.begin(), values.end());
+    values.erase(std::unique(values.begin(), values.end()), values.end());
   } else {
     query::QuerySpec spec;
     spec.from_us = from_us;
@@ -194,8 +467,8 @@ Result<std::vector<std::string>> EmbeddedStore::LabelValues(const query::Label& 
     for (const auto& s : r.series) {
       if (!s.labels[0].second.empty()) values.push_back(s.labels[0].second);
     }
+    std::sort(values.begin(), values.end());
   }
-  std::sort(values.begin(), values.end());
   if (values.size() > limit) values.resize(limit);
   return values;
 }
@@ -204,70 +477,6 @@ Result<std::string> EmbeddedStore::Verify() {
   VerifyReport report;
   AP_RETURN_IF_ERROR(VerifyDataDir(options_.fs, options_.data_dir, &report));
   return report.ToJson();
-}
-
-std::string EmbeddedStore::StatsJson() {
-  wal::WalStats ws = wal_->Stats();
-  JsonWriter w;
-  w.BeginObject();
-  w.Field("backend", "embedded");
-  w.Field("data_dir", options_.data_dir);
-  w.Field("format", kDataFormatVersion);
-  w.Field("events", head_->rows());
-  w.Key("time_range").BeginObject();
-  if (head_->rows() > 0) {
-    w.Field("min_start_ms", static_cast<double>(head_->min_start_us()) / 1000.0);
-    w.Field("max_start_ms", static_cast<double>(head_->max_start_us()) / 1000.0);
-  }
-  w.EndObject();
-  w.Field("head_memory_bytes", static_cast<uint64_t>(head_->MemoryBytes()));
-  w.Key("ingest").BeginObject();
-  w.Field("batches", batches_.load());
-  w.Field("accepted", accepted_.load());
-  w.Field("duplicates", duplicates_.load());
-  w.Field("refused_batches", refused_.load());
-  w.Field("failed_batches", failed_.load());
-  w.EndObject();
-  w.Key("wal").BeginObject();
-  w.Field("segments", ws.segments);
-  w.Field("bytes", ws.bytes);
-  w.Field("current_segment", ws.current_segment);
-  w.Field("last_seq", ws.last_seq);
-  w.Field("group_commits", ws.groups);
-  w.Field("failed_group_commits", ws.failed_groups);
-  w.Field("queued_bytes", ws.queued_bytes);
-  w.Field("queued_records", ws.queued_records);
-  w.Field("write_ms", static_cast<double>(ws.write_ns) / 1e6);
-  w.Field("sync_ms", static_cast<double>(ws.sync_ns) / 1e6);
-  w.Field("apply_ms", static_cast<double>(ws.callback_ns) / 1e6);
-  w.Field("last_error", ws.last_error);
-  w.EndObject();
-  w.Key("replay").BeginObject();
-  w.Field("records", replay_.records);
-  w.Field("segments", static_cast<uint64_t>(replay_.segments.size()));
-  w.Field("torn_tails", replay_.torn_tails());
-  w.Field("corrupt", replay_.corrupt);
-  w.Field("quarantine_dir", replay_.quarantine_dir);
-  w.Field("seconds", replay_seconds_);
-  w.EndObject();
-  w.Key("labels").BeginObject();
-  for (const auto& f : event::kStrFields) {
-    w.Field(f.json_name, static_cast<uint64_t>(head_->dict(f.field).size() - 1));
-  }
-  w.EndObject();
-  w.Key("limits").BeginObject();
-  const event::Limits& l = options_.limits;
-  w.Field("max_label_cardinality", static_cast<uint64_t>(l.max_label_cardinality));
-  w.Field("max_label_bytes", static_cast<uint64_t>(l.max_label_bytes));
-  w.Field("max_id_bytes", static_cast<uint64_t>(l.max_id_bytes));
-  w.Field("max_attrs", static_cast<uint64_t>(l.max_attrs));
-  w.Field("max_attr_key_bytes", static_cast<uint64_t>(l.max_attr_key_bytes));
-  w.Field("max_attr_value_bytes", static_cast<uint64_t>(l.max_attr_value_bytes));
-  w.Field("max_events_per_batch", static_cast<uint64_t>(l.max_events_per_batch));
-  w.EndObject();
-  w.Field("opened_ms", static_cast<double>(opened_us_) / 1000.0);
-  w.EndObject();
-  return w.Take();
 }
 
 }  // namespace agentperf::store

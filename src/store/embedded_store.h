@@ -1,22 +1,33 @@
 // EmbeddedStore: the local, single-process Store. Batches go to the WAL
-// (group commit, fsync) and, once durable, into the in-memory columnar head;
-// queries scan the head. On open, the WAL is replayed into the head.
+// (group commit, fsync) and, once durable, into the in-memory columnar head.
+// When the head is large enough it is frozen and a background thread flushes
+// it into an immutable, compressed column segment (store/segment/); one
+// manifest change makes the segment live, after which the WAL records it
+// covers are deleted. Queries scan segments, frozen heads and the head.
 //
 // Data directory (docs/format/data-dir.md): LOCK (held while open), VERSION,
-// wal/. Only one process may open a data directory at a time.
+// MANIFEST, segments/, wal/. Only one process may open it at a time.
 //
 // Thread-safety: all methods are thread-safe.
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "core/serial_executor.h"
 #include "event/fields.h"
 #include "store/cardinality_guard.h"
+#include "store/compaction/planner.h"
 #include "store/fs/file_system.h"
 #include "store/head/head.h"
+#include "store/manifest.h"
+#include "store/segment/segment_reader.h"
 #include "store/store.h"
 #include "wal/wal.h"
 
@@ -28,6 +39,19 @@ struct EmbeddedStoreOptions {
   event::Limits limits;
   uint64_t wal_segment_bytes = uint64_t{64} << 20;
   uint64_t wal_max_queued_bytes = uint64_t{256} << 20;
+  // The head is frozen and flushed into a segment once it holds this many
+  // rows or this much memory. 0 rows: only by Flush() (no background
+  // flusher; a failed Flush() leaves the head frozen until the next one).
+  uint64_t flush_rows = 262144;
+  uint64_t flush_bytes = uint64_t{64} << 20;
+  // Ingest checks an event against flushed segments whose time range is
+  // within this distance of its start (the same span reported by two
+  // sources has nearly the same start time).
+  int64_t dedup_window_us = int64_t{3600} * 1000000;
+  // Compaction (merging small segments) and retention (dropping old
+  // segments), run by the background flusher when it has nothing to flush
+  // (and by Compact()).
+  compaction::Policy compaction;
 };
 
 class EmbeddedStore final : public Store {
@@ -41,21 +65,69 @@ class EmbeddedStore final : public Store {
                                                size_t limit) override;
   std::string StatsJson() override;
   Result<std::string> Verify() override;
+  Status Flush() override;
+  // Runs compaction and retention steps until the policy has nothing to do.
+  Status Compact();
 
   const wal::ReplayReport& replay_report() const { return replay_; }
-  const Head& head() const { return *head_; }
+  // Events visible now (segments and heads).
+  uint64_t events() const;
+  uint64_t segments() const;
+  // Calls fn with the id of every stored event (segments, then heads).
+  Status ForEachId(const std::function<void(const Hash128&)>& fn) const;
+  // For tests: the active head (valid until the next flush replaces it).
+  const Head& head() const { return *Current()->head; }
 
  private:
+  struct FrozenHead {
+    std::shared_ptr<Head> head;
+    uint64_t seq_min = 0, seq_max = 0;
+  };
+  // An immutable snapshot of what queries read.
+  struct Version {
+    std::vector<std::shared_ptr<segment::SegmentReader>> segments;
+    std::vector<FrozenHead> frozen;  // oldest first
+    std::shared_ptr<Head> head;
+  };
+
   explicit EmbeddedStore(const EmbeddedStoreOptions& options);
+  std::shared_ptr<const Version> Current() const;
+  // Replaces the current version by a changed copy (atomically for readers).
+  void Modify(const std::function<void(Version*)>& change);
+  Status OpenSegments();
+  Status ReplayRecord(uint64_t seq, std::string_view payload);
+  // Applier thread (and replay): drops events already in frozen heads or
+  // segments, applies the rest to the head, rotates it when full.
+  ApplyResult ApplyDurable(uint64_t seq, const event::EventBatch& batch, std::vector<bool>* keep);
+  void MaybeRotate(bool force);
+  void FlushLoop();
+  Status FlushOldest();  // flush_mu_ held
+  // One compaction or retention step; *did = whether there was one. flush_mu_ held.
+  Status CompactStep(bool* did);
+  std::string SegmentsDir() const;
 
   EmbeddedStoreOptions options_;
   std::unique_ptr<fs::FileLock> lock_;
-  std::unique_ptr<Head> head_;
   CardinalityGuard guard_;
   std::unique_ptr<SerialExecutor> applier_;  // applies durable batches in WAL order
   std::unique_ptr<wal::Wal> wal_;
+
+  mutable std::mutex version_mu_;
+  std::shared_ptr<const Version> version_;  // guarded by version_mu_
+
+  std::mutex flush_mu_;  // one flush at a time; guards manifest_
+  Manifest manifest_;
+  std::thread flusher_;
+  std::mutex flush_cv_mu_;
+  std::condition_variable flush_cv_;
+  bool stopping_ = false;  // guarded by flush_cv_mu_
+  bool replaying_ = false;
+  uint64_t head_seq_min_ = 0;  // WAL records applied to the head: applier thread (replay: Open)
+  uint64_t head_seq_max_ = 0;
+
   std::atomic<uint64_t> inflight_bytes_{0};  // batches between AppendAsync and applied
   wal::ReplayReport replay_;
+  uint64_t replay_skipped_ = 0;
   int64_t opened_us_ = 0;
   double replay_seconds_ = 0;
   std::atomic<uint64_t> batches_{0};
@@ -63,10 +135,21 @@ class EmbeddedStore final : public Store {
   std::atomic<uint64_t> duplicates_{0};
   std::atomic<uint64_t> refused_{0};
   std::atomic<uint64_t> failed_{0};
+  std::atomic<uint64_t> flushes_{0};
+  std::atomic<uint64_t> flush_failures_{0};
+  std::atomic<double> flush_seconds_{0};
+  std::string last_flush_error_;  // guarded by flush_mu_
+  std::atomic<uint64_t> merges_{0};
+  std::atomic<uint64_t> merged_inputs_{0};
+  std::atomic<uint64_t> dropped_segments_{0};
+  std::atomic<uint64_t> dropped_events_{0};
+  std::atomic<uint64_t> compaction_failures_{0};
+  std::string last_compaction_;  // guarded by flush_mu_
 };
 
 // Data directory layout helpers.
-constexpr std::string_view kDataFormatVersion = "agentperf-data 1";
+constexpr std::string_view kDataFormatVersion = "agentperf-data 2";
 std::string WalDir(const std::string& data_dir);
+std::string SegmentsDir(const std::string& data_dir);
 
 }  // namespace agentperf::store

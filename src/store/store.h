@@ -53,6 +53,11 @@ class Store {
   // it. Returns a JSON object with at least "ok" (bool), "problems" (array of
   // strings) and "text" (a human-readable report).
   virtual Result<std::string> Verify() = 0;
+
+  // Makes everything ingested so far part of the store's long-term storage
+  // (the embedded store: flushes its in-memory head into segments) and
+  // returns when done. Backends without such a step return OK at once.
+  virtual Status Flush() { return Status::OK(); }
 };
 
 }  // namespace agentperf::store

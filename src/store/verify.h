@@ -1,6 +1,7 @@
 // Verify: checks a data directory without changing it: the VERSION marker,
-// every WAL segment header and record checksum, and that every record payload
-// decodes. Torn tails (normal after a crash) are reported but are not errors.
+// the MANIFEST and every segment it names (every block, dictionary and
+// section checksum, decoding, statistics), every WAL segment header and
+// record checksum, and that every record payload decodes. Torn tails (normal after a crash) are reported but are not errors.
 // Thread-safety: a free function; safe while a server writes the directory
 // (the segment being written may show a torn tail).
 #pragma once
@@ -14,10 +15,20 @@
 
 namespace agentperf::store {
 
+struct VerifiedSegment {
+  std::string file;
+  uint64_t rows = 0;
+  uint64_t bytes = 0;
+  std::string problem;  // empty = sound
+};
+
 struct VerifyReport {
   std::string data_dir;
   wal::ReplayReport wal;
-  uint64_t events = 0;
+  uint64_t events = 0;           // in segments + in WAL records not yet flushed
+  uint64_t flushed_seq = 0;      // from the manifest
+  std::vector<VerifiedSegment> column_segments;
+  std::vector<std::string> notes;  // not problems (e.g. a flush in progress)
   std::vector<std::string> problems;  // empty = the directory is sound
   bool ok() const { return problems.empty(); }
   std::string ToJson() const;

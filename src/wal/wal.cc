@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <utility>
 #include <ctime>
 
 #include "core/clock.h"
@@ -63,6 +64,7 @@ Status ScanWal(fs::FileSystem* fs, const std::string& dir, const ReplayFn& fn, R
     sr.valid_bytes = reader.valid_bytes();
     sr.tail = reader.tail();
     sr.bad_offset = reader.bad_offset();
+    if (reader.records() > 0) sr.last_seq = reader.last_seq();
     sr.reason = reader.reason();
     if (reader.records() > 0) last_seq = reader.last_seq();
     report->segments.push_back(sr);
@@ -149,13 +151,16 @@ Result<std::unique_ptr<Wal>> Wal::Open(const WalOptions& options, const ReplayFn
   }
 
   std::unique_ptr<Wal> wal(new Wal(options));
-  wal->next_seq_ = report->last_seq + 1;
+  wal->next_seq_ = std::max(report->last_seq + 1, options.min_next_seq);
   wal->segment_no_ = max_no;
   AP_ASSIGN_OR_RETURN(auto live, ListSegments(fs, options.dir));
   for (const auto& [no, name] : live) {
     auto size = fs->FileSize(fs::JoinPath(options.dir, name));
-    wal->closed_segments_bytes_ += size.ok() ? *size : 0;
-    ++wal->closed_segments_;
+    uint64_t last = 0;
+    for (const SegmentReport& sr : report->segments) {
+      if (sr.segment_no == no) last = sr.last_seq;
+    }
+    wal->closed_[no] = {last, size.ok() ? *size : 0};
   }
   AP_RETURN_IF_ERROR(wal->EnsureSegment());
   wal->stats_.last_seq = report->last_seq;
@@ -225,9 +230,11 @@ Status Wal::EnsureSegment() {
   Status st = StartSegment(segment_no_);
   std::lock_guard<std::mutex> l(mu_);
   if (st.ok()) {
+    segment_last_seq_ = 0;
+    current_bytes_ = kSegmentHeaderSize;
+    current_open_ = true;
     stats_.current_segment = segment_no_;
-    stats_.segments = closed_segments_ + 1;
-    stats_.bytes = closed_segments_bytes_ + kSegmentHeaderSize;
+    UpdateSizeStats();
   } else {
     stats_.last_error = st.ToString();
   }
@@ -251,10 +258,7 @@ void Wal::CommitGroup(std::vector<Pending>* group) {
     if (!st.ok()) {
       log::Error("wal", "write of {} records failed: {}; continuing in a new segment", group->size(), st.ToString());
       (void)file_->Truncate(before);  // best effort: drop the failed frames
-      (void)file_->Close();
-      closed_segments_bytes_ += before;
-      ++closed_segments_;
-      file_.reset();
+      CloseSegment(before);
     }
   } else {
     log::Error("wal", "cannot start a WAL segment: {}", st.ToString());
@@ -266,8 +270,9 @@ void Wal::CommitGroup(std::vector<Pending>* group) {
     if (st.ok()) {
       stats_.records_written += group->size();
       stats_.last_seq = next_seq_ - 1;
-      stats_.bytes = closed_segments_bytes_ + file_->Size();
-      stats_.segments = closed_segments_ + 1;
+      segment_last_seq_ = next_seq_ - 1;
+      current_bytes_ = file_->Size();
+      UpdateSizeStats();
     } else {
       ++stats_.failed_groups;
       stats_.last_error = st.ToString();
@@ -277,25 +282,70 @@ void Wal::CommitGroup(std::vector<Pending>* group) {
   int64_t t3 = MonotonicNanos();
   for (auto& p : *group) p.done(st, seq++);
   callback_ns_ += static_cast<uint64_t>(MonotonicNanos() - t3);
-  if (st.ok() && file_->Size() >= options_.segment_bytes) {
-    closed_segments_bytes_ += file_->Size();
-    ++closed_segments_;
-    Status cst = file_->Close();
-    if (!cst.ok()) log::Warn("wal", "closing a full segment: {}", cst.ToString());
-    file_.reset();  // the next group starts a new segment
+  if (st.ok() && file_->Size() >= options_.segment_bytes) CloseSegment(file_->Size());  // the next group starts a new one
+}
+
+void Wal::CloseSegment(uint64_t bytes) {
+  Status cst = file_->Close();
+  if (!cst.ok()) log::Warn("wal", "closing segment {}: {}", segment_no_, cst.ToString());
+  file_.reset();
+  std::lock_guard<std::mutex> l(mu_);
+  closed_[segment_no_] = {segment_last_seq_, bytes};
+  current_bytes_ = 0;
+  current_open_ = false;
+  UpdateSizeStats();
+}
+
+void Wal::UpdateSizeStats() {
+  uint64_t bytes = current_bytes_;
+  for (const auto& [no, c] : closed_) bytes += c.second;
+  stats_.bytes = bytes;
+  stats_.segments = closed_.size() + (current_open_ ? 1 : 0);
+}
+
+void Wal::RequestRotation() {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    rotate_ = true;
   }
+  cv_.notify_one();
+}
+
+Result<uint64_t> Wal::RemoveSegmentsThrough(uint64_t seq) {
+  std::vector<uint64_t> victims;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    for (const auto& [no, c] : closed_) {
+      if (c.first <= seq) victims.push_back(no);
+    }
+  }
+  uint64_t removed = 0;
+  for (uint64_t no : victims) {
+    Status st = options_.fs->RemoveFile(fs::JoinPath(options_.dir, SegmentFileName(no)));
+    if (!st.ok()) return st.WithContext("removing a flushed WAL segment");
+    std::lock_guard<std::mutex> l(mu_);
+    closed_.erase(no);
+    UpdateSizeStats();
+    ++removed;
+  }
+  if (removed > 0) AP_RETURN_IF_ERROR(options_.fs->SyncDir(options_.dir));
+  return removed;
 }
 
 void Wal::Run() {
   std::vector<Pending> group;
+  bool rotate = false;
   for (;;) {
     {
       std::unique_lock<std::mutex> l(mu_);
-      cv_.wait(l, [this] { return !queue_.empty() || closing_; });
-      if (queue_.empty()) return;  // closing and drained
+      cv_.wait(l, [this] { return !queue_.empty() || closing_ || rotate_; });
+      rotate = std::exchange(rotate_, false);
+      if (queue_.empty() && !rotate) return;  // closing and drained
       group.swap(queue_);
       queued_bytes_ = 0;
     }
+    if (rotate && file_ && segment_last_seq_ != 0) CloseSegment(file_->Size());
+    if (group.empty()) continue;
     CommitGroup(&group);
     group.clear();
   }

@@ -18,6 +18,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -36,6 +37,10 @@ struct WalOptions {
   uint64_t segment_bytes = uint64_t{64} << 20;
   // Submit() refuses new records while this many payload bytes are queued.
   uint64_t max_queued_bytes = uint64_t{256} << 20;
+  // Sequence numbers below this are never handed out (the store's manifest
+  // says records up to min_next_seq - 1 are in segments, even if every WAL
+  // file holding them is gone).
+  uint64_t min_next_seq = 1;
 };
 
 struct SegmentReport {
@@ -44,6 +49,7 @@ struct SegmentReport {
   uint64_t bytes = 0;
   uint64_t records = 0;
   uint64_t valid_bytes = 0;
+  uint64_t last_seq = 0;  // of its last valid record (0 if none)
   TailState tail = TailState::kClean;
   uint64_t bad_offset = 0;
   std::string reason;
@@ -96,6 +102,13 @@ class Wal {
 
   WalStats Stats() const;
 
+  // Asks the WAL thread to close the current segment before it writes the
+  // next group (so that the records before can be removed as a whole).
+  void RequestRotation();
+  // Removes every closed segment whose records all have sequence numbers
+  // <= seq (they are held by flushed segments). Returns how many.
+  Result<uint64_t> RemoveSegmentsThrough(uint64_t seq);
+
  private:
   struct Pending {
     std::string payload;
@@ -106,6 +119,8 @@ class Wal {
   Status EnsureSegment();  // called on the WAL thread
   Status StartSegment(uint64_t segment_no);
   void CommitGroup(std::vector<Pending>* group);
+  void CloseSegment(uint64_t bytes);  // WAL thread; `bytes`: the file's final size
+  void UpdateSizeStats();  // REQUIRES mu_ held
 
   WalOptions options_;
   std::thread thread_;
@@ -115,14 +130,18 @@ class Wal {
   std::vector<Pending> queue_;  // guarded by mu_
   uint64_t queued_bytes_ = 0;   // guarded by mu_
   bool closing_ = false;        // guarded by mu_
+  bool rotate_ = false;         // guarded by mu_
+  // Closed segments still on disk: number -> (last sequence number, bytes).
+  std::map<uint64_t, std::pair<uint64_t, uint64_t>> closed_;  // guarded by mu_
   WalStats stats_;              // guarded by mu_ (copied out by Stats())
 
   // Owned by the WAL thread (and Open before it starts).
   std::unique_ptr<fs::WritableFile> file_;
   uint64_t segment_no_ = 0;
   uint64_t next_seq_ = 1;
-  uint64_t closed_segments_bytes_ = 0;
-  uint64_t closed_segments_ = 0;
+  uint64_t segment_last_seq_ = 0;  // of the current segment
+  uint64_t current_bytes_ = 0;     // of the current segment; guarded by mu_ (written by the WAL thread)
+  bool current_open_ = false;      // guarded by mu_
   std::string group_buf_;
   std::atomic<uint64_t> write_ns_{0};
   std::atomic<uint64_t> sync_ns_{0};

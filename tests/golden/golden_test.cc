@@ -183,9 +183,18 @@ TEST_P(GoldenTest, MatchesExpected) {
   const std::string query = ReadFile(query_path);
   auto spec = query::ParseQuerySpec(query, kGoldenNowUs);
   ASSERT_TRUE(spec.ok()) << query_path << ": " << spec.status().ToString();
-  auto result = st->Query(*spec);
-  ASSERT_TRUE(result.ok()) << result.status().ToString();
-  const std::string got = PrettyJson(query::QueryResultToJson(*result, /*include_stats=*/false)) + "\n";
+  // First from the in-memory head, then again once everything is flushed
+  // into column segments: both must give the expected answer.
+  auto run = [&]() -> std::string {
+    auto result = st->Query(*spec);
+    EXPECT_TRUE(result.ok()) << result.status().ToString();
+    return result.ok() ? PrettyJson(query::QueryResultToJson(*result, /*include_stats=*/false)) + "\n" : "";
+  };
+  const std::string got = run();
+  ASSERT_FALSE(got.empty());
+  ASSERT_TRUE(st->Flush().ok());
+  ASSERT_EQ(st->segments(), 1u);
+  const std::string got_from_segments = run();
 
   if (UpdateMode()) {
     std::ofstream out(expected_path, std::ios::binary | std::ios::trunc);
@@ -198,18 +207,22 @@ TEST_P(GoldenTest, MatchesExpected) {
       << expected_path << " is missing; run with AGENTPERF_UPDATE_GOLDEN=1 and verify the file (README.md). Got:\n"
       << got;
   const std::string want = ReadFile(expected_path);
-  simdjson::dom::parser pg, pw;
-  simdjson::dom::element eg, ew;
-  ASSERT_EQ(pg.parse(got).get(eg), simdjson::SUCCESS) << got;
+  simdjson::dom::parser pw;
+  simdjson::dom::element ew;
   ASSERT_EQ(pw.parse(want).get(ew), simdjson::SUCCESS) << expected_path << " is not valid JSON";
-  std::vector<std::string> diffs;
-  CompareJson(eg, ew, "$", &diffs);
-  if (!diffs.empty()) {
-    std::string all;
-    for (const auto& d : diffs) all += "  " + d + "\n";
-    ADD_FAILURE() << g.case_name << "/" << g.query_name << " differs from " << expected_path << ":\n"
-                  << all << "got:\n"
-                  << got;
+  for (const std::string* answer : {&got, &got_from_segments}) {
+    const char* where = answer == &got ? "the head" : "column segments";
+    simdjson::dom::parser pg;
+    simdjson::dom::element eg;
+    ASSERT_EQ(pg.parse(*answer).get(eg), simdjson::SUCCESS) << *answer;
+    std::vector<std::string> diffs;
+    CompareJson(eg, ew, "$", &diffs);
+    if (!diffs.empty()) {
+      std::string all;
+      for (const auto& d : diffs) all += "  " + d + "\n";
+      ADD_FAILURE() << g.case_name << "/" << g.query_name << " from " << where << " differs from " << expected_path
+                    << ":\n" << all << "got:\n" << *answer;
+    }
   }
 }
 

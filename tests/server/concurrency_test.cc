@@ -157,8 +157,8 @@ TEST(GracefulStopTest, StopAcceptingThenClosingTheStoreWithRequestsInFlight) {
   // Every acknowledged event is durable.
   auto reopened = store::EmbeddedStore::Open(so);
   ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
-  EXPECT_GE((*reopened)->head().rows(), acked_events.load());
-  EXPECT_LE((*reopened)->head().rows(), acked_events.load() + unknown_events.load());
+  EXPECT_GE((*reopened)->events(), acked_events.load());
+  EXPECT_LE((*reopened)->events(), acked_events.load() + unknown_events.load());
 }
 
 TEST(GracefulStopTest, StopClosesIdleKeepAliveConnections) {

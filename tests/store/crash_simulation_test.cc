@@ -120,12 +120,13 @@ std::string CheckRecovered(EmbeddedStore* s, Ledger* ledger, const std::string& 
   auto problem = [&where](const std::string& what) { return where + ": " + what; };
   // Every stored row, by id (the head itself).
   std::map<uint64_t, int> rows;
-  const uint64_t n = s->head().rows();
-  for (uint64_t r = 0; r < n; ++r) {
-    Hash128 id = s->head().IdAt(r);
-    if (id.hi != kIdHi) return problem("row " + std::to_string(r) + " has an id nobody sent");
+  std::string bad;
+  Status ids = s->ForEachId([&](const Hash128& id) {
+    if (id.hi != kIdHi && bad.empty()) bad = "an event has an id nobody sent: " + id.ToHex();
     ++rows[id.lo];
-  }
+  });
+  if (!ids.ok()) return problem("reading ids: " + ids.ToString());
+  if (!bad.empty()) return problem(bad);
   // The same through the query engine, grouped by span, with each row's content.
   query::QuerySpec spec;
   spec.group_by.push_back(query::ParseLabel("span_id").value());

@@ -114,7 +114,7 @@ TEST_F(StoreFaultTest, FsyncFailureFailsOnlyThatBatch) {
   EXPECT_EQ(counts.size(), 20u);
   ExpectOnce(counts, 100, 10);
   ExpectOnce(counts, 300, 10);
-  EXPECT_EQ(s->head().rows(), 20u);
+  EXPECT_EQ(s->events(), 20u);
 
   // The client retries the failed batch: stored once.
   auto retry = s->Append(MakeBatch(200, 10));
@@ -165,7 +165,7 @@ TEST_F(StoreFaultTest, DiskFullThenSpaceFreed) {
   auto still_full = s->Append(MakeBatch(200, 20));
   ASSERT_FALSE(still_full.ok());
   EXPECT_TRUE(IsRetryable(still_full.status())) << still_full.status().ToString();
-  EXPECT_EQ(s->head().rows(), 20u);
+  EXPECT_EQ(s->events(), 20u);
 
   faults_.ClearFaults();
   auto ok = s->Append(MakeBatch(300, 20));
@@ -233,10 +233,10 @@ TEST_F(StoreFaultTest, PersistentFsyncFailureThenRecovery) {
     ASSERT_FALSE(r.ok());
     EXPECT_TRUE(IsRetryable(r.status())) << r.status().ToString();
   }
-  EXPECT_EQ(s->head().rows(), 0u);
+  EXPECT_EQ(s->events(), 0u);
   faults_.ClearFaults();
   ASSERT_TRUE(s->Append(MakeBatch(1, 3)).ok());
-  EXPECT_EQ(s->head().rows(), 3u);
+  EXPECT_EQ(s->events(), 3u);
   s.reset();
   s = Open();
   ASSERT_TRUE(s);

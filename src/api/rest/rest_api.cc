@@ -113,6 +113,14 @@ void RestApi::Handle(HttpRequest&& req, Responder respond) {
     if (!report.ok()) return respond(ErrorResponse(report.status()));
     return respond(HttpResponse::Json(200, std::move(report).value()));
   }
+  if (p == "/v1/admin/flush") {
+    // Rare and slow (seconds): runs on this I/O thread; other connections
+    // are served by the others.
+    if (m != "POST") return method_not_allowed("POST");
+    agentperf::Status st = store_->Flush();
+    if (!st.ok()) return respond(ErrorResponse(st));
+    return respond(Status());
+  }
   constexpr std::string_view kLabels = "/v1/labels/";
   constexpr std::string_view kValues = "/values";
   if (p.size() > kLabels.size() + kValues.size() && p.compare(0, kLabels.size(), kLabels) == 0 &&
@@ -134,6 +142,7 @@ void RestApi::Handle(HttpRequest&& req, Responder respond) {
         "<li>POST /v1/query: query (docs/query.md)</li>"
         "<li><a href=\"/v1/labels/agent/values\">GET /v1/labels/{{name}}/values</a></li>"
         "<li><a href=\"/v1/verify\">GET /v1/verify</a>: check the stored data's checksums</li>"
+        "<li>POST /v1/admin/flush: write everything in memory into column segments now</li>"
         "<li><a href=\"/healthz\">GET /healthz</a></li></ul></body></html>\n",
         options_.version);
     return respond(std::move(r));

@@ -1,0 +1,204 @@
+// EmbeddedStore: flushing frozen heads into segments, compaction and
+// retention (the flusher thread and Flush()/Compact()).
+#include "store/embedded_store.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <future>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "store/compaction/merge.h"
+#include "store/flush.h"
+
+namespace agentperf::store {
+
+void EmbeddedStore::FlushLoop() {
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> l(flush_cv_mu_);
+      flush_cv_.wait_for(l, std::chrono::seconds(1), [this] { return stopping_ || !Current()->frozen.empty(); });
+      if (stopping_) return;
+    }
+    std::lock_guard<std::mutex> l(flush_mu_);
+    Status st;
+    if (!Current()->frozen.empty()) {
+      st = FlushOldest();
+    } else {
+      bool did = false;
+      st = CompactStep(&did);
+      if (st.ok() && did) continue;  // more may follow at once
+    }
+    if (!st.ok()) {
+      // The head stays frozen (queries still see it, the WAL still holds it);
+      // try again a little later.
+      std::unique_lock<std::mutex> cl(flush_cv_mu_);
+      flush_cv_.wait_for(cl, std::chrono::seconds(2), [this] { return stopping_; });
+    }
+  }
+}
+
+Status EmbeddedStore::FlushOldest() {
+  auto v = Current();
+  if (v->frozen.empty()) return Status::OK();
+  const FrozenHead fh = v->frozen.front();
+  const int64_t t0 = MonotonicNanos();
+  const uint64_t no = manifest_.next_segment;
+  Status st;
+  auto fail = [&](const Status& s, std::string_view step) {
+    flush_failures_.fetch_add(1);
+    last_flush_error_ = fmt::format("{}: {}", step, s.ToString());
+    log::Error("store", "flush of {} rows failed ({}); will retry", fh.head->rows(), last_flush_error_);
+    return s;
+  };
+  auto meta = FlushHead(options_.fs, SegmentsDir(), no, *fh.head, fh.seq_min, fh.seq_max);
+  if (!meta.ok()) return fail(meta.status(), "writing the segment");
+  const std::string path = fs::JoinPath(SegmentsDir(), segment::SegmentFileName(no));
+  auto reader = segment::SegmentReader::Open(options_.fs, path, no);
+  if (!reader.ok()) {
+    (void)options_.fs->RemoveFile(path);
+    return fail(reader.status(), "reading the new segment back");
+  }
+  Manifest next = manifest_;
+  next.next_segment = no + 1;
+  next.flushed_seq = std::max(next.flushed_seq, fh.seq_max);
+  next.segments.push_back(*meta);
+  st = SaveManifest(options_.fs, options_.data_dir, next);
+  if (!st.ok()) {
+    // The old manifest may or may not have been replaced; either way both
+    // name only complete segments. Keep the new number used.
+    manifest_.next_segment = no + 1;
+    return fail(st, "saving the manifest");
+  }
+  manifest_ = std::move(next);
+  Modify([&](Version* nv) {
+    nv->segments.push_back(std::move(reader).value());
+    nv->frozen.erase(nv->frozen.begin());
+  });
+  flushes_.fetch_add(1);
+  flush_seconds_.store(flush_seconds_.load() + static_cast<double>(MonotonicNanos() - t0) / 1e9);
+  log::Info("store", "flushed {} events into segment {:016x} ({} bytes, {:.1f} bytes/event) in {:.2f}s", meta->rows,
+            no, meta->bytes, meta->rows ? static_cast<double>(meta->bytes) / static_cast<double>(meta->rows) : 0.0,
+            static_cast<double>(MonotonicNanos() - t0) / 1e9);
+  if (wal_) {
+    auto removed = wal_->RemoveSegmentsThrough(manifest_.flushed_seq);
+    if (!removed.ok()) log::Warn("store", "could not remove flushed WAL segments: {}", removed.status().ToString());
+  }
+  return Status::OK();
+}
+
+Status EmbeddedStore::CompactStep(bool* did) {
+  *did = false;
+  compaction::Plan plan = compaction::PlanNext(manifest_.segments, options_.compaction, WallMicros());
+  if (plan.kind == compaction::Plan::kNone) return Status::OK();
+  *did = true;
+  auto v = Current();
+  std::vector<std::shared_ptr<segment::SegmentReader>> inputs;
+  for (uint64_t no : plan.inputs) {
+    for (const auto& s : v->segments) {
+      if (s->number() == no) inputs.push_back(s);
+    }
+  }
+  if (inputs.size() != plan.inputs.size()) return Status::Internal("compaction plan names a segment that is not open");
+  const int64_t t0 = MonotonicNanos();
+  auto fail = [&](const Status& s) {
+    compaction_failures_.fetch_add(1);
+    last_compaction_ = fmt::format("{} FAILED: {}", plan.reason, s.ToString());
+    log::Error("store", "{}", last_compaction_);
+    return s;
+  };
+  Manifest next = manifest_;
+  std::shared_ptr<segment::SegmentReader> output;
+  if (plan.kind == compaction::Plan::kMerge) {
+    const uint64_t no = manifest_.next_segment;
+    manifest_.next_segment = no + 1;  // used even if the merge fails
+    next.next_segment = no + 1;
+    auto meta = compaction::MergeSegments(options_.fs, SegmentsDir(), no, inputs);
+    if (!meta.ok()) return fail(meta.status());
+    uint32_t level = 0;
+    for (const auto& m : manifest_.segments) {
+      if (std::find(plan.inputs.begin(), plan.inputs.end(), m.no) != plan.inputs.end()) level = std::max(level, m.level);
+    }
+    meta->level = level + 1;
+    const std::string path = fs::JoinPath(SegmentsDir(), segment::SegmentFileName(no));
+    auto reader = segment::SegmentReader::Open(options_.fs, path, no);
+    if (!reader.ok()) {
+      (void)options_.fs->RemoveFile(path);
+      return fail(reader.status());
+    }
+    output = std::move(reader).value();
+    next.segments.push_back(*meta);
+  }
+  uint64_t dropped_rows = 0;
+  next.segments.erase(std::remove_if(next.segments.begin(), next.segments.end(),
+                                     [&](const SegmentMeta& m) {
+                                       bool gone = std::find(plan.inputs.begin(), plan.inputs.end(), m.no) !=
+                                                   plan.inputs.end();
+                                       if (gone) dropped_rows += m.rows;
+                                       return gone;
+                                     }),
+                      next.segments.end());
+  std::sort(next.segments.begin(), next.segments.end(), [](const SegmentMeta& a, const SegmentMeta& b) {
+    return a.min_start_us != b.min_start_us ? a.min_start_us < b.min_start_us : a.no < b.no;
+  });
+  Status st = SaveManifest(options_.fs, options_.data_dir, next);
+  if (!st.ok()) {
+    if (output) (void)options_.fs->RemoveFile(output->path());
+    return fail(st);
+  }
+  manifest_ = std::move(next);
+  Modify([&](Version* nv) {
+    auto& segs = nv->segments;
+    segs.erase(std::remove_if(segs.begin(), segs.end(),
+                              [&](const auto& s) {
+                                return std::find(plan.inputs.begin(), plan.inputs.end(), s->number()) !=
+                                       plan.inputs.end();
+                              }),
+               segs.end());
+    if (output) segs.push_back(output);
+    std::sort(segs.begin(), segs.end(), [](const auto& a, const auto& b) {
+      return a->footer().min_start_us != b->footer().min_start_us ? a->footer().min_start_us < b->footer().min_start_us
+                                                                  : a->number() < b->number();
+    });
+  });
+  // The manifest no longer names the inputs: their files can go (queries
+  // still reading them keep their open descriptors).
+  for (const auto& in : inputs) {
+    Status rs = options_.fs->RemoveFile(in->path());
+    if (!rs.ok()) log::Warn("store", "could not remove {}: {} (removed at the next open)", in->path(), rs.ToString());
+  }
+  (void)options_.fs->SyncDir(SegmentsDir());
+  if (output) {
+    merges_.fetch_add(1);
+    merged_inputs_.fetch_add(inputs.size());
+  } else {
+    dropped_segments_.fetch_add(inputs.size());
+    dropped_events_.fetch_add(dropped_rows);
+  }
+  last_compaction_ = fmt::format("{} ({:.2f}s)", plan.reason, static_cast<double>(MonotonicNanos() - t0) / 1e9);
+  log::Info("store", "{}", last_compaction_);
+  return Status::OK();
+}
+
+Status EmbeddedStore::Compact() {
+  std::lock_guard<std::mutex> l(flush_mu_);
+  for (bool did = true; did;) AP_RETURN_IF_ERROR(CompactStep(&did));
+  return Status::OK();
+}
+
+Status EmbeddedStore::Flush() {
+  // Rotate on the applier thread (the head's only writer), after every batch
+  // accepted so far.
+  std::promise<void> rotated;
+  applier_->Submit([this, &rotated] {
+    MaybeRotate(true);
+    rotated.set_value();
+  });
+  rotated.get_future().wait();
+  std::lock_guard<std::mutex> l(flush_mu_);
+  while (!Current()->frozen.empty()) AP_RETURN_IF_ERROR(FlushOldest());
+  return Status::OK();
+}
+
+}  // namespace agentperf::store

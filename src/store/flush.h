@@ -1,0 +1,22 @@
+// FlushHead: writes every row of a (frozen) head into a new segment file,
+// sorted by start time. The caller makes it live by saving a manifest that
+// names it.
+//
+// Thread-safety: reads the head through its lock-free reader interface, so
+// the head must no longer be written (frozen) for the segment to be complete.
+#pragma once
+
+#include <string>
+
+#include "core/status.h"
+#include "store/fs/file_system.h"
+#include "store/head/head.h"
+#include "store/manifest.h"
+
+namespace agentperf::store {
+
+// Writes `DIR/<no>.seg`. On error no file with that name exists.
+Result<SegmentMeta> FlushHead(fs::FileSystem* fs, const std::string& segments_dir, uint64_t no, const Head& head,
+                              uint64_t wal_seq_min, uint64_t wal_seq_max);
+
+}  // namespace agentperf::store
