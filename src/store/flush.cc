@@ -53,15 +53,19 @@ Result<SegmentMeta> FlushHead(fs::FileSystem* fs, const std::string& dir, uint64
   }
   uint64_t bytes = 0;
   AP_ASSIGN_OR_RETURN(segment::Footer footer, writer->Finish(wal_seq_min, wal_seq_max, &bytes));
+  return SegmentMetaOf(no, footer, bytes, 0);
+}
+
+SegmentMeta SegmentMetaOf(uint64_t no, const segment::Footer& footer, uint64_t bytes, uint32_t level) {
   SegmentMeta meta;
   meta.no = no;
   meta.rows = footer.rows;
   meta.bytes = bytes;
   meta.min_start_us = footer.min_start_us;
   meta.max_start_us = footer.max_start_us;
-  meta.wal_seq_min = wal_seq_min;
-  meta.wal_seq_max = wal_seq_max;
-  meta.level = 0;
+  meta.wal_seq_min = footer.wal_seq_min;
+  meta.wal_seq_max = footer.wal_seq_max;
+  meta.level = level;
   return meta;
 }
 

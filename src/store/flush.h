@@ -12,8 +12,12 @@
 #include "store/fs/file_system.h"
 #include "store/head/head.h"
 #include "store/manifest.h"
+#include "store/segment/segment_format.h"
 
 namespace agentperf::store {
+
+// The manifest entry of segment `no`, written with this footer and size.
+SegmentMeta SegmentMetaOf(uint64_t no, const segment::Footer& footer, uint64_t bytes, uint32_t level);
 
 // Writes `DIR/<no>.seg`. On error no file with that name exists.
 Result<SegmentMeta> FlushHead(fs::FileSystem* fs, const std::string& segments_dir, uint64_t no, const Head& head,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "store/flush.h"
 #include "store/segment/segment_writer.h"
 
 namespace agentperf::store::compaction {
@@ -96,15 +97,7 @@ Result<SegmentMeta> MergeSegments(fs::FileSystem* fs, const std::string& dir, ui
   }
   uint64_t bytes = 0;
   AP_ASSIGN_OR_RETURN(segment::Footer footer, writer->Finish(seq_min == UINT64_MAX ? 0 : seq_min, seq_max, &bytes));
-  SegmentMeta meta;
-  meta.no = no;
-  meta.rows = footer.rows;
-  meta.bytes = bytes;
-  meta.min_start_us = footer.min_start_us;
-  meta.max_start_us = footer.max_start_us;
-  meta.wal_seq_min = footer.wal_seq_min;
-  meta.wal_seq_max = footer.wal_seq_max;
-  return meta;
+  return SegmentMetaOf(no, footer, bytes, 0);  // the caller sets the level
 }
 
 }  // namespace agentperf::store::compaction

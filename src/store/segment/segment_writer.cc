@@ -38,32 +38,17 @@ Result<std::unique_ptr<SegmentWriter>> SegmentWriter::Create(fs::FileSystem* fs,
   return w;
 }
 
-uint32_t SegmentWriter::Intern(int field, std::string_view s) {
+uint32_t SegmentWriter::Intern(Dict* d, std::string_view s) {
   if (s.empty()) return 0;
-  Dict& d = dicts_[field];
-  auto it = d.codes.find(s);
-  if (it != d.codes.end()) return it->second;
+  auto it = d->codes.find(s);
+  if (it != d->codes.end()) return it->second;
   auto copy = std::make_unique<char[]>(s.size());
   std::memcpy(copy.get(), s.data(), s.size());
   std::string_view owned(copy.get(), s.size());
   arena_.push_back(std::move(copy));
-  d.values.push_back(owned);
-  uint32_t code = static_cast<uint32_t>(d.values.size());
-  d.codes.emplace(owned, code);
-  return code;
-}
-
-uint32_t SegmentWriter::InternAttr(std::string_view s) {
-  if (s.empty()) return 0;
-  auto it = attrs_.codes.find(s);
-  if (it != attrs_.codes.end()) return it->second;
-  auto copy = std::make_unique<char[]>(s.size());
-  std::memcpy(copy.get(), s.data(), s.size());
-  std::string_view owned(copy.get(), s.size());
-  arena_.push_back(std::move(copy));
-  attrs_.values.push_back(owned);
-  uint32_t code = static_cast<uint32_t>(attrs_.values.size());
-  attrs_.codes.emplace(owned, code);
+  d->values.push_back(owned);
+  uint32_t code = static_cast<uint32_t>(d->values.size());
+  d->codes.emplace(owned, code);
   return code;
 }
 
@@ -91,12 +76,12 @@ Status SegmentWriter::Add(const query::ColumnBlock& b, const Hash128* ids, const
       uint32_t src = b.str[f][i];
       if (src >= remap[f]->size()) return Status::Internal("segment writer: code outside its dictionary");
       uint32_t& dst = (*remap[f])[src];
-      if (dst == UINT32_MAX) dst = src == 0 ? 0 : Intern(f, b.dicts[f]->Lookup(src));
+      if (dst == UINT32_MAX) dst = src == 0 ? 0 : Intern(&dicts_[f], b.dicts[f]->Lookup(src));
       buf_.str[f][r] = dst;
     }
     for (int f = 0; f < event::kNumIntFields; ++f) buf_.ints[f][r] = b.ints[f][i];
     for (int f = 0; f < event::kNumFloatFields; ++f) buf_.floats[f][r] = b.floats[f][i];
-    buf_.attr[r] = InternAttr(attrs[i]);
+    buf_.attr[r] = Intern(&attrs_, attrs[i]);
 
     const Hash128& id = ids[i];
     filter_.Add(id);

@@ -49,13 +49,12 @@ class SegmentWriter {
  private:
   SegmentWriter(fs::FileSystem* fs, std::string dir, uint64_t no, uint64_t expected_rows);
   Status FlushBlock();
-  uint32_t Intern(int field, std::string_view s);
-  uint32_t InternAttr(std::string_view s);
-
   struct Dict {
     std::unordered_map<std::string_view, uint32_t> codes;
     std::vector<std::string_view> values;  // code - 1 -> value (views into arena_)
   };
+  // The code of `s` in `d` (0 for ""), adding it (copied into arena_) if new.
+  uint32_t Intern(Dict* d, std::string_view s);
 
   fs::FileSystem* fs_;
   std::string dir_, path_, tmp_path_;
