@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "store/codec/column_codec.h"
+#include "tests/store/codec/codec_data.h"
 
 namespace {
 
@@ -25,12 +26,7 @@ constexpr size_t kN = 16384;
 // ---- Realistic data ----------------------------------------------------------
 
 std::vector<int64_t> SortedTimestampsUs(double gap_ms, uint64_t seed) {  // whole ms, exponential gaps
-  std::mt19937_64 rng(seed);
-  std::exponential_distribution<double> gap(1.0 / gap_ms);
-  std::vector<int64_t> v(kN);
-  int64_t t = 1795487301395;
-  for (auto& x : v) x = (t += std::llround(gap(rng))) * 1000;
-  return v;
+  return testing::SortedTimestampsUs(kN, gap_ms, seed);
 }
 std::vector<int64_t> LognormalDurationsUs() {  // whole ms, median 800 ms
   std::mt19937_64 rng(2);
@@ -108,24 +104,7 @@ std::vector<double> RandomDoubles() {
 }
 
 std::vector<std::string> OpenCodeIds(const char* prefix, bool descending, double gap_ms) {
-  static const char kB62[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-  std::mt19937_64 rng(10);
-  std::exponential_distribution<double> gap(1.0 / gap_ms);
-  uint64_t ms = 1795487301395, last = 0, counter = 0;
-  std::vector<std::string> out;
-  for (size_t i = 0; i < kN; ++i) {
-    ms += static_cast<uint64_t>(std::llround(gap(rng)));
-    counter = ms == last ? counter + 1 : 1;
-    last = ms;
-    uint64_t now = (ms * 0x1000 + counter) & 0xffffffffffffULL;
-    if (descending) now = ~now & 0xffffffffffffULL;
-    char hex[16];
-    std::snprintf(hex, sizeof(hex), "%012llx", static_cast<unsigned long long>(now));
-    std::string s = std::string(prefix) + "_" + hex;
-    for (int k = 0; k < 14; ++k) s.push_back(kB62[rng() % 62]);
-    out.push_back(s);
-  }
-  return out;
+  return testing::OpenCodeIds(kN, prefix, descending, 10, gap_ms);
 }
 std::vector<std::string> Labels() {
   static const char* kTools[] = {"bash", "read", "edit", "write", "grep", "glob", "task", "webfetch", "todowrite"};
@@ -153,17 +132,27 @@ void Report(benchmark::State& state, size_t n, size_t raw_bytes, size_t enc_byte
   state.SetLabel(codec);
 }
 
-void RegisterInts(const std::string& name, std::vector<int64_t> v, std::vector<int> codecs) {
-  auto data = std::make_shared<std::vector<int64_t>>(std::move(v));
+// The same calls for both numeric column types.
+void EncodeAuto(const int64_t* v, size_t n, std::string* out) { EncodeInts(v, n, out); }
+void EncodeAuto(const double* v, size_t n, std::string* out) { EncodeDoubles(v, n, out); }
+agentperf::Status EncodeForced(CodecId id, const int64_t* v, size_t n, std::string* out) { return EncodeIntsWith(id, v, n, out); }
+agentperf::Status EncodeForced(CodecId id, const double* v, size_t n, std::string* out) { return EncodeDoublesWith(id, v, n, out); }
+agentperf::Status DecodeAny(std::string_view in, size_t n, int64_t* out) { return DecodeInts(in, n, out); }
+agentperf::Status DecodeAny(std::string_view in, size_t n, double* out) { return DecodeDoubles(in, n, out); }
+
+// Registers encode and decode benchmarks of `v` for each codec id (or kChooser).
+template <typename T>
+void RegisterNumeric(const std::string& kind, const std::string& name, std::vector<T> v, std::vector<int> codecs) {
+  auto data = std::make_shared<std::vector<T>>(std::move(v));
   for (int id : codecs) {
     auto encode = [data, id](std::string* out) {
-      if (id == kChooser) EncodeInts(data->data(), data->size(), out);
-      else (void)EncodeIntsWith(static_cast<CodecId>(id), data->data(), data->size(), out);
+      if (id == kChooser) EncodeAuto(data->data(), data->size(), out);
+      else (void)EncodeForced(static_cast<CodecId>(id), data->data(), data->size(), out);
     };
     auto enc = std::make_shared<std::string>(EncodeOnce(encode));
     const std::string codec = std::string(CodecName(ChunkCodec(*enc)));
     const std::string tag = id == kChooser ? "auto" : codec;
-    benchmark::RegisterBenchmark(("ints/" + name + "/" + tag + "/encode").c_str(), [=](benchmark::State& state) {
+    benchmark::RegisterBenchmark((kind + "/" + name + "/" + tag + "/encode").c_str(), [=](benchmark::State& state) {
       std::string out;
       for (auto _ : state) {
         out.clear();
@@ -172,47 +161,27 @@ void RegisterInts(const std::string& name, std::vector<int64_t> v, std::vector<i
       }
       Report(state, data->size(), data->size() * 8, enc->size(), codec);
     });
-    benchmark::RegisterBenchmark(("ints/" + name + "/" + tag + "/decode").c_str(), [=](benchmark::State& state) {
-      std::vector<int64_t> out(data->size());
+    benchmark::RegisterBenchmark((kind + "/" + name + "/" + tag + "/decode").c_str(), [=](benchmark::State& state) {
+      std::vector<T> out(data->size());
       for (auto _ : state) {
-        if (!DecodeInts(*enc, data->size(), out.data()).ok()) state.SkipWithError("decode failed");
+        if (!DecodeAny(*enc, data->size(), out.data()).ok()) state.SkipWithError("decode failed");
         benchmark::DoNotOptimize(out.data());
       }
-      if (out != *data) state.SkipWithError("round trip mismatch");
+      // Bitwise: NaN payloads must survive too.
+      if (std::memcmp(out.data(), data->data(), data->size() * sizeof(T)) != 0) {
+        state.SkipWithError("round trip mismatch");
+      }
       Report(state, data->size(), data->size() * 8, enc->size(), codec);
     });
   }
 }
 
+void RegisterInts(const std::string& name, std::vector<int64_t> v, std::vector<int> codecs) {
+  RegisterNumeric("ints", name, std::move(v), std::move(codecs));
+}
+
 void RegisterDoubles(const std::string& name, std::vector<double> v, std::vector<int> codecs) {
-  auto data = std::make_shared<std::vector<double>>(std::move(v));
-  for (int id : codecs) {
-    auto encode = [data, id](std::string* out) {
-      if (id == kChooser) EncodeDoubles(data->data(), data->size(), out);
-      else (void)EncodeDoublesWith(static_cast<CodecId>(id), data->data(), data->size(), out);
-    };
-    auto enc = std::make_shared<std::string>(EncodeOnce(encode));
-    const std::string codec = std::string(CodecName(ChunkCodec(*enc)));
-    const std::string tag = id == kChooser ? "auto" : codec;
-    benchmark::RegisterBenchmark(("doubles/" + name + "/" + tag + "/encode").c_str(), [=](benchmark::State& state) {
-      std::string out;
-      for (auto _ : state) {
-        out.clear();
-        encode(&out);
-        benchmark::DoNotOptimize(out.data());
-      }
-      Report(state, data->size(), data->size() * 8, enc->size(), codec);
-    });
-    benchmark::RegisterBenchmark(("doubles/" + name + "/" + tag + "/decode").c_str(), [=](benchmark::State& state) {
-      std::vector<double> out(data->size());
-      for (auto _ : state) {
-        if (!DecodeDoubles(*enc, data->size(), out.data()).ok()) state.SkipWithError("decode failed");
-        benchmark::DoNotOptimize(out.data());
-      }
-      if (std::memcmp(out.data(), data->data(), data->size() * 8) != 0) state.SkipWithError("round trip mismatch");
-      Report(state, data->size(), data->size() * 8, enc->size(), codec);
-    });
-  }
+  RegisterNumeric("doubles", name, std::move(v), std::move(codecs));
 }
 
 void RegisterStrings(const std::string& name, std::vector<std::string> v, std::vector<int> codecs) {

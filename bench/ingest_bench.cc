@@ -1,5 +1,7 @@
 #include "bench/ingest_bench.h"
 
+#include "bench/sqlite_bind.h"
+
 #include <fmt/format.h>
 #include <sqlite3.h>
 
@@ -241,18 +243,9 @@ RunResult RunSqlite(const std::vector<event::EventBatch>& batches, const std::st
                      SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
   using event::IntField;
   using event::StrField;
-  auto bind_str = [&](int col, std::string_view s) {
-    if (s.empty()) sqlite3_bind_null(stmt, col);
-    else sqlite3_bind_text(stmt, col, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
-  };
-  auto bind_int = [&](int col, int64_t v) {
-    if (v == event::kAbsentInt) sqlite3_bind_null(stmt, col);
-    else sqlite3_bind_int64(stmt, col, v);
-  };
-  auto bind_dbl = [&](int col, double v) {
-    if (std::isnan(v)) sqlite3_bind_null(stmt, col);
-    else sqlite3_bind_double(stmt, col, v);
-  };
+  auto bind_str = [&](int col, std::string_view v) { BindText(stmt, col, v); };
+  auto bind_int = [&](int col, int64_t v) { BindInt(stmt, col, v); };
+  auto bind_dbl = [&](int col, double v) { BindReal(stmt, col, v); };
   std::vector<double> lat;
   int64_t t0 = MonotonicNanos();
   for (const auto& b : batches) {

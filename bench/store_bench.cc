@@ -1,5 +1,7 @@
 #include "bench/store_bench.h"
 
+#include "bench/sqlite_bind.h"
+
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <libpq-fe.h>
@@ -594,18 +596,9 @@ EngineResult RunSqlite(const StoreBenchOptions& o, const DataSet& data, const st
     sqlite3_close(db);
     return res;
   }
-  auto text = [&](int col, std::string_view s) {
-    if (s.empty()) sqlite3_bind_null(ins, col);
-    else sqlite3_bind_text(ins, col, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
-  };
-  auto integer = [&](int col, int64_t v) {
-    if (v == event::kAbsentInt) sqlite3_bind_null(ins, col);
-    else sqlite3_bind_int64(ins, col, v);
-  };
-  auto real = [&](int col, double v) {
-    if (std::isnan(v)) sqlite3_bind_null(ins, col);
-    else sqlite3_bind_double(ins, col, v);
-  };
+  auto text = [&](int col, std::string_view v) { BindText(ins, col, v); };
+  auto integer = [&](int col, int64_t v) { BindInt(ins, col, v); };
+  auto real = [&](int col, double v) { BindReal(ins, col, v); };
   Progress(fmt::format("sqlite: loading {} rows in {}-row transactions (WAL, synchronous=FULL)", data.spans.size(),
                        o.sql_batch));
   uint64_t errors = 0;

@@ -3,6 +3,7 @@
 // and small reading helpers. Thread-safety: pure functions.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -86,6 +87,32 @@ inline double BitsDouble(uint64_t b) {
   double d;
   std::memcpy(&d, &b, 8);
   return d;
+}
+
+// The most common value of an even sample of up to 256 of v[0..n) (REQUIRES
+// n > 0), and in *count how often it occurs in all of v. Used to pick the
+// default of the sparse codecs.
+template <typename T, typename Elem>
+T MostCommonValue(const Elem* v, size_t n, size_t* count) {
+  T sample[256];
+  const size_t k = std::min<size_t>(n, 256);
+  for (size_t i = 0; i < k; ++i) sample[i] = v[i * n / k];
+  std::sort(sample, sample + k);
+  T best = sample[0];
+  size_t best_run = 0;
+  for (size_t i = 0; i < k;) {
+    size_t j = i;
+    while (j < k && sample[j] == sample[i]) ++j;
+    if (j - i > best_run) {
+      best_run = j - i;
+      best = sample[i];
+    }
+    i = j;
+  }
+  size_t c = 0;
+  for (size_t i = 0; i < n; ++i) c += v[i] == best;
+  *count = c;
+  return best;
 }
 
 }  // namespace agentperf::store::codec::detail

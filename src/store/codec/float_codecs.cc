@@ -273,28 +273,6 @@ namespace {
 
 constexpr CodecMask kNoNesting = ~Bit(CodecId::kDoubleZstd);
 
-uint64_t MostCommonBits(const detail::U64Alias* v, size_t n, size_t* count) {
-  uint64_t sample[256];
-  const size_t k = std::min<size_t>(n, 256);
-  for (size_t i = 0; i < k; ++i) sample[i] = v[i * n / k];
-  std::sort(sample, sample + k);
-  uint64_t best = sample[0];
-  size_t best_run = 0;
-  for (size_t i = 0; i < k;) {
-    size_t j = i;
-    while (j < k && sample[j] == sample[i]) ++j;
-    if (j - i > best_run) {
-      best_run = j - i;
-      best = sample[i];
-    }
-    i = j;
-  }
-  size_t c = 0;
-  for (size_t i = 0; i < n; ++i) c += v[i] == best;
-  *count = c;
-  return best;
-}
-
 }  // namespace
 
 void ChooseDoubles(const detail::U64Alias* v, size_t n, CodecMask allowed, std::string* out) {
@@ -319,7 +297,7 @@ void ChooseDoubles(const detail::U64Alias* v, size_t n, CodecMask allowed, std::
   };
   if ((allowed & Bit(CodecId::kDoubleSparse)) && n >= 16) {
     size_t count;
-    const uint64_t def = MostCommonBits(v, n, &count);
+    const uint64_t def = detail::MostCommonValue<uint64_t>(v, n, &count);
     if (count * 4 >= n && count < n) {
       std::string cand;
       doubles::PutSparse(v, n, def, allowed & kNoNesting & ~Bit(CodecId::kDoubleSparse), &cand);
@@ -374,7 +352,7 @@ Status EncodeDoublesAs(CodecId id, const detail::U64Alias* v, size_t n, std::str
     }
     case CodecId::kDoubleSparse: {
       size_t count = 0;
-      doubles::PutSparse(v, n, n == 0 ? 0 : MostCommonBits(v, n, &count), all & ~Bit(CodecId::kDoubleSparse), out);
+      doubles::PutSparse(v, n, n == 0 ? 0 : detail::MostCommonValue<uint64_t>(v, n, &count), all & ~Bit(CodecId::kDoubleSparse), out);
       return Status::OK();
     }
     case CodecId::kDoubleZstd: {

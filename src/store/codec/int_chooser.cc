@@ -72,28 +72,6 @@ Stats Analyze(const int64_t* v, size_t n) {
   return s;
 }
 
-// The most common value of a sample of up to 256 values, and its exact count.
-int64_t MostCommon(const int64_t* v, size_t n, size_t* count) {
-  int64_t sample[256];
-  const size_t k = std::min<size_t>(n, 256);
-  for (size_t i = 0; i < k; ++i) sample[i] = v[i * n / k];
-  std::sort(sample, sample + k);
-  int64_t best = sample[0];
-  size_t best_run = 0;
-  for (size_t i = 0; i < k;) {
-    size_t j = i;
-    while (j < k && sample[j] == sample[i]) ++j;
-    if (j - i > best_run) {
-      best_run = j - i;
-      best = sample[i];
-    }
-    i = j;
-  }
-  size_t c = 0;
-  for (size_t i = 0; i < n; ++i) c += v[i] == best;
-  *count = c;
-  return best;
-}
 
 // The best of the packed codecs (for_bitpack, delta, dod), by size estimated
 // on a sample of blocks (exact for up to 16 blocks).
@@ -243,7 +221,7 @@ void ChooseInts(const int64_t* v, size_t n, CodecMask allowed, std::string* out)
   }
   if ((allowed & Bit(CodecId::kIntSparse)) && n >= 16) {
     size_t count;
-    const int64_t def = MostCommon(v, n, &count);
+    const int64_t def = detail::MostCommonValue<int64_t>(v, n, &count);
     if (count * 4 >= n && count < n) {
       std::string cand;
       ints::PutSparse(v, n, def, allowed & kNoNesting & ~Bit(CodecId::kIntSparse), &cand);
@@ -314,7 +292,7 @@ Status EncodeIntsAs(CodecId id, const int64_t* v, size_t n, std::string* out) {
       return Status::OK();
     case CodecId::kIntSparse: {
       size_t count = 0;
-      const int64_t def = n == 0 ? 0 : MostCommon(v, n, &count);
+      const int64_t def = n == 0 ? 0 : detail::MostCommonValue<int64_t>(v, n, &count);
       ints::PutSparse(v, n, def, all & ~Bit(CodecId::kIntSparse), out);
       return Status::OK();
     }
