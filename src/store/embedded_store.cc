@@ -126,7 +126,6 @@ Result<std::unique_ptr<EmbeddedStore>> EmbeddedStore::Open(const EmbeddedStoreOp
 
   int64_t t0 = MonotonicNanos();
   EmbeddedStore* s = store.get();
-  s->replaying_ = true;
   auto replay = [s](uint64_t seq, std::string_view payload) { return s->ReplayRecord(seq, payload); };
   wal::WalOptions wo;
   wo.fs = fs;
@@ -137,7 +136,6 @@ Result<std::unique_ptr<EmbeddedStore>> EmbeddedStore::Open(const EmbeddedStoreOp
   auto wal = wal::Wal::Open(wo, replay, &store->replay_);
   if (!wal.ok()) return wal.status().WithContext("opening the write-ahead log");
   store->wal_ = std::move(wal).value();
-  s->replaying_ = false;
   {
     auto removed = store->wal_->RemoveSegmentsThrough(store->manifest_.flushed_seq);
     if (!removed.ok()) log::Warn("store", "could not remove flushed WAL segments: {}", removed.status().ToString());

@@ -121,7 +121,6 @@ class EmbeddedStore final : public Store {
   std::mutex flush_cv_mu_;
   std::condition_variable flush_cv_;
   bool stopping_ = false;  // guarded by flush_cv_mu_
-  bool replaying_ = false;
   uint64_t head_seq_min_ = 0;  // WAL records applied to the head: applier thread (replay: Open)
   uint64_t head_seq_max_ = 0;
 
