@@ -135,6 +135,115 @@ struct Engine::Impl {
     return it->second;
   }
 
+  // The cell of `key`, created if new; null (and error set) past kMaxCells.
+  Cell* CellAt(const CellKey& key) {
+    auto [it, inserted] = cell_index.try_emplace(key, static_cast<uint32_t>(cells.size()));
+    if (inserted) {
+      if (cells.size() >= QuerySpec::kMaxCells) {
+        cell_index.erase(it);
+        error = Status::ResourceExhausted(fmt::format(
+            "query result has more than {} series x time buckets; use a larger step, fewer group_by labels or a "
+            "shorter range",
+            QuerySpec::kMaxCells));
+        return nullptr;
+      }
+      Cell c;
+      c.key = key;
+      c.fields.resize(fields.size());
+      for (size_t f = 0; f < fields.size(); ++f) {
+        if (field_needs_sketch[f]) c.fields[f].sketch = std::make_unique<sketch::DDSketch>();
+      }
+      cells.push_back(std::move(c));
+    }
+    return &cells[it->second];
+  }
+
+  int64_t BucketOf(int64_t start) const {
+    if (spec.step_us <= 0) return 0;
+    int64_t q = start / spec.step_us;
+    if (start % spec.step_us < 0) --q;  // floor division for pre-epoch times
+    return q;
+  }
+
+  // Rollup cells whose whole bucket lies in [from_us, to_us) and the spec's range.
+  void ConsumeRollup(const Rollup& r, int64_t from_us, int64_t to_us) {
+    if (!error.ok()) return;
+    from_us = std::max(from_us, spec.from_us);
+    to_us = std::min(to_us, spec.to_us);
+    if (from_us >= to_us) return;
+    const int64_t res = r.resolution_us();
+    const uint32_t nstr = r.strings();
+    // Per dimension: which string ids pass the filters (empty: no filter).
+    std::array<std::vector<uint8_t>, 4> pass;
+    for (size_t d = 0; d < kRollupDims.size(); ++d) {
+      const auto& ms = str_matchers[static_cast<int>(kRollupDims[d])];
+      if (ms.empty()) continue;
+      pass[d].resize(nstr);
+      for (uint32_t id = 0; id < nstr; ++id) {
+        bool ok = true;
+        for (const Matcher* m : ms) ok = ok && m->Matches(r.String(id));
+        pass[d][id] = ok ? 1 : 0;
+      }
+    }
+    // Per group-by position: dimension index (-1: kind) and id -> global id + 1.
+    const size_t ng = spec.group_by.size();
+    std::vector<int> gdim(ng, -1);
+    std::vector<std::vector<uint32_t>> gids(ng);
+    for (size_t i = 0; i < ng; ++i) {
+      if (spec.group_by[i].type != Label::kStr) continue;
+      gdim[i] = static_cast<int>(std::find(kRollupDims.begin(), kRollupDims.end(), spec.group_by[i].str) -
+                                 kRollupDims.begin());
+      gids[i].assign(nstr, 0);
+    }
+    for (const RollupCell& rc : r.cells()) {
+      const int64_t bstart = rc.bucket * res;
+      if (bstart < from_us || bstart > to_us - res) continue;
+      if (!((kind_mask >> rc.kind) & 1)) continue;
+      bool ok = true;
+      for (size_t d = 0; d < 4 && ok; ++d) ok = pass[d].empty() || pass[d][rc.dims[d]];
+      if (!ok) continue;
+      ++stats.rollup_cells;
+      stats.rows_matched += rc.count;
+      CellKey key;
+      for (size_t i = 0; i < ng; ++i) {
+        if (gdim[i] < 0) {
+          key.g[i] = GlobalId(i, event::KindName(static_cast<event::SpanKind>(rc.kind)));
+        } else {
+          const uint32_t id = rc.dims[gdim[i]];
+          uint32_t& gid = gids[i][id];
+          if (gid == 0) gid = GlobalId(i, r.String(id)) + 1;
+          key.g[i] = gid - 1;
+        }
+      }
+      key.bucket = BucketOf(bstart);
+      Cell* cp = CellAt(key);
+      if (cp == nullptr) return;
+      Cell& cell = *cp;
+      cell.count += rc.count;
+      cell.errors += rc.errors;
+      cell.first_start_us = std::min(cell.first_start_us, rc.min_start_us);
+      for (size_t f = 0; f < fields.size(); ++f) {
+        FieldAcc& acc = cell.fields[f];
+        const Field& fd = fields[f];
+        if (fd.type == Field::kDurationMs) {
+          const auto& sk = rc.dur_ms;
+          if (sk.empty()) continue;
+          acc.sum += sk.sum();
+          acc.n += sk.count();
+          acc.min = std::min(acc.min, sk.min());
+          acc.max = std::max(acc.max, sk.max());
+          if (acc.sketch) sk.MergeInto(acc.sketch.get());
+        } else if (fd.type == Field::kInt) {
+          acc.sum += static_cast<double>(rc.int_sum[fd.index]);
+          acc.n += rc.int_n[fd.index];
+        } else {
+          acc.sum += rc.float_sum[fd.index];
+          acc.n += rc.float_n[fd.index];
+        }
+      }
+    }
+  }
+
   static double FieldValue(const ColumnBlock& b, const Field& f, size_t row) {
     switch (f.type) {
       case Field::kDurationMs: return static_cast<double>(b.dur_us[row]) / 1000.0;
@@ -147,9 +256,11 @@ struct Engine::Impl {
     return kNaN;
   }
 
-  void Consume(const ColumnBlock& b) {
+  void Consume(const ColumnBlock& b, int64_t from_us, int64_t to_us) {
     if (!error.ok()) return;
-    if (b.max_start_us < spec.from_us || b.min_start_us >= spec.to_us) {
+    from_us = std::max(from_us, spec.from_us);
+    to_us = std::min(to_us, spec.to_us);
+    if (b.max_start_us < from_us || b.min_start_us >= to_us) {
       ++stats.blocks_skipped;
       return;
     }
@@ -189,10 +300,10 @@ struct Engine::Impl {
       str_filters.emplace_back(b.str[f], st.pass.data());
     }
 
-    const bool time_all_in = b.min_start_us >= spec.from_us && b.max_start_us < spec.to_us;
+    const bool time_all_in = b.min_start_us >= from_us && b.max_start_us < to_us;
     for (size_t row = 0; row < b.rows; ++row) {
       const int64_t start = b.start_us[row];
-      if (!time_all_in && (start < spec.from_us || start >= spec.to_us)) continue;
+      if (!time_all_in && (start < from_us || start >= to_us)) continue;
       if (!((kind_mask >> b.kind[row]) & 1) || !((status_mask >> b.status[row]) & 1)) continue;
       bool pass = true;
       for (const auto& [codes, bitmap] : str_filters) {
@@ -218,29 +329,10 @@ struct Engine::Impl {
           key.g[i] = gid - 1;
         }
       }
-      if (spec.step_us > 0) {
-        int64_t q = start / spec.step_us;
-        if (start % spec.step_us < 0) --q;  // floor division for pre-epoch times
-        key.bucket = q;
-      }
-      auto [it, inserted] = cell_index.try_emplace(key, static_cast<uint32_t>(cells.size()));
-      if (inserted) {
-        if (cells.size() >= QuerySpec::kMaxCells) {
-          error = Status::ResourceExhausted(fmt::format(
-              "query result has more than {} series x time buckets; use a larger step, fewer group_by labels or a "
-              "shorter range",
-              QuerySpec::kMaxCells));
-          return;
-        }
-        Cell c;
-        c.key = key;
-        c.fields.resize(fields.size());
-        for (size_t f = 0; f < fields.size(); ++f) {
-          if (field_needs_sketch[f]) c.fields[f].sketch = std::make_unique<sketch::DDSketch>();
-        }
-        cells.push_back(std::move(c));
-      }
-      Cell& cell = cells[it->second];
+      key.bucket = BucketOf(start);
+      Cell* cp = CellAt(key);
+      if (cp == nullptr) return;
+      Cell& cell = *cp;
       ++cell.count;
       cell.errors += b.status[row] == static_cast<uint8_t>(event::SpanStatus::kError) ? 1 : 0;
       cell.first_start_us = std::min(cell.first_start_us, start);
@@ -277,6 +369,22 @@ struct Engine::Impl {
       case Aggregate::kErrorRate: break;  // handled above
     }
     return kNaN;
+  }
+
+  // Indices of the current top `limit` cells by the order_by aggregate (unsorted).
+  std::vector<uint32_t> TopCells() {
+    std::vector<std::pair<double, uint32_t>> ranked;
+    ranked.reserve(cells.size());
+    for (uint32_t i = 0; i < cells.size(); ++i) {
+      double v = AggValue(cells[i], spec.order_by.aggregate);
+      if (!std::isnan(v)) ranked.emplace_back(spec.order_by.descending ? v : -v, i);
+    }
+    const size_t keep = std::min(spec.limit, ranked.size());
+    std::nth_element(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(keep), ranked.end(),
+                     [](const auto& a, const auto& b) { return a.first > b.first; });
+    std::vector<uint32_t> out;
+    for (size_t i = 0; i < keep; ++i) out.push_back(ranked[i].second);
+    return out;
   }
 
   // The top `limit` series by one aggregate (no step: one cell per series).
@@ -397,9 +505,41 @@ struct Engine::Impl {
   }
 };
 
+double Engine::TopNThreshold() {
+  const auto& spec = impl_->spec;
+  if (!spec.order_by.enabled || spec.limit == 0) return std::numeric_limits<double>::quiet_NaN();
+  std::vector<uint32_t> top = impl_->TopCells();
+  if (top.size() < spec.limit) return std::numeric_limits<double>::quiet_NaN();
+  double worst = std::numeric_limits<double>::infinity();
+  for (uint32_t i : top) {
+    double v = impl_->AggValue(impl_->cells[i], spec.order_by.aggregate);
+    worst = std::min(worst, spec.order_by.descending ? v : -v);
+  }
+  return spec.order_by.descending ? worst : -worst;
+}
+
+std::vector<Engine::TopSeries> Engine::CurrentTopN() {
+  std::vector<TopSeries> out;
+  if (!impl_->spec.order_by.enabled) return out;
+  for (uint32_t i : impl_->TopCells()) {
+    const auto& c = impl_->cells[i];
+    TopSeries t;
+    for (size_t g = 0; g < impl_->spec.group_by.size(); ++g) t.labels.push_back(impl_->group_values[g][c.key.g[g]]);
+    t.first_start_us = c.first_start_us;
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
 Engine::Engine(const QuerySpec& spec) : impl_(std::make_unique<Impl>(spec)) {}
 Engine::~Engine() = default;
-void Engine::Consume(const ColumnBlock& block) { impl_->Consume(block); }
+void Engine::Consume(const ColumnBlock& block) { impl_->Consume(block, INT64_MIN, INT64_MAX); }
+void Engine::Consume(const ColumnBlock& block, int64_t from_us, int64_t to_us) {
+  impl_->Consume(block, from_us, to_us);
+}
+void Engine::ConsumeRollup(const Rollup& rollup, int64_t from_us, int64_t to_us) {
+  impl_->ConsumeRollup(rollup, from_us, to_us);
+}
 void Engine::NoteSkippedBlocks(uint64_t n) { impl_->stats.blocks_skipped += n; }
 Result<QueryResult> Engine::Finish() { return impl_->Finish(); }
 

@@ -9,10 +9,13 @@
 #pragma once
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "core/status.h"
 #include "query/block.h"
 #include "query/result.h"
+#include "query/rollup.h"
 #include "query/spec.h"
 
 namespace agentperf::query {
@@ -25,6 +28,23 @@ class Engine {
   Engine& operator=(const Engine&) = delete;
 
   void Consume(const ColumnBlock& block);
+  // Only the block's rows with start in [from_us, to_us) (and the spec's range).
+  void Consume(const ColumnBlock& block, int64_t from_us, int64_t to_us);
+  // The cells of `rollup` whose whole bucket lies in [from_us, to_us) and in
+  // the spec's range. REQUIRES RollupAnswers(spec, rollup.resolution_us()).
+  // Rows of those buckets must not also be handed over as blocks.
+  void ConsumeRollup(const Rollup& rollup, int64_t from_us, int64_t to_us);
+  // For order_by queries: the ranking value of the `limit`-th best series so
+  // far (NaN while there are fewer, or without order_by). With a ranking by
+  // max(f) desc, rows whose f is below it cannot change which series are the
+  // top `limit` nor their maxima.
+  double TopNThreshold();
+  struct TopSeries {
+    std::vector<std::string> labels;  // group_by order
+    int64_t first_start_us;           // earliest start consumed so far
+  };
+  // The current top `limit` series (any order).
+  std::vector<TopSeries> CurrentTopN();
   // Counts blocks a source skipped without handing them over (time bounds).
   void NoteSkippedBlocks(uint64_t n);
   // Fails with ResourceExhausted when the result exceeds the spec's limits.

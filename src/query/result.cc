@@ -36,6 +36,7 @@ std::string QueryResultToJson(const QueryResult& r, bool include_stats) {
     w.Field("rows_matched", r.stats.rows_matched);
     w.Field("blocks_scanned", r.stats.blocks_scanned);
     w.Field("blocks_skipped", r.stats.blocks_skipped);
+    w.Field("rollup_cells", r.stats.rollup_cells);
     w.Field("elapsed_ms", r.stats.elapsed_ms);
     w.EndObject();
   }

@@ -26,6 +26,7 @@ struct QueryStats {
   uint64_t rows_matched = 0;
   uint64_t blocks_scanned = 0;
   uint64_t blocks_skipped = 0;
+  uint64_t rollup_cells = 0;  // pre-aggregated cells read instead of rows
   double elapsed_ms = 0;
 };
 

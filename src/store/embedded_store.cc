@@ -12,6 +12,7 @@
 #include "query/engine.h"
 #include "store/compaction/merge.h"
 #include "store/flush.h"
+#include "store/scan_plan.h"
 #include "store/verify.h"
 
 namespace agentperf::store {
@@ -50,6 +51,7 @@ EmbeddedStore::EmbeddedStore(const EmbeddedStoreOptions& options)
     : options_(options), guard_(options.limits.max_label_cardinality) {
   auto v = std::make_shared<Version>();
   v->head = std::make_shared<Head>();
+  v->head_rollup = std::make_shared<HeadRollup>();
   version_ = std::move(v);
 }
 
@@ -79,7 +81,7 @@ Status EmbeddedStore::OpenSegments() {
   for (const auto& n : names) {
     uint64_t no;
     bool live = false;
-    if (segment::ParseSegmentFileName(n, &no)) {
+    if (segment::ParseSegmentFileName(n, &no) || ParseSummaryFileName(n, &no)) {
       for (const auto& m : manifest_.segments) live |= m.no == no;
     }
     if (!live) {
@@ -98,7 +100,22 @@ Status EmbeddedStore::OpenSegments() {
     }
     readers.push_back(std::move(r).value());
   }
-  Modify([&](Version* v) { v->segments = std::move(readers); });
+  // Summaries are caches: a missing or damaged one is rebuilt from its
+  // segment; one that cannot be rebuilt leaves the segment to raw reads.
+  std::unordered_map<uint64_t, std::shared_ptr<const SegmentSummary>> summaries;
+  for (const auto& r : readers) {
+    auto sum = LoadOrRebuildSummary(fs, dir, *r);
+    if (sum.ok()) {
+      summaries.emplace(r->number(), std::move(sum).value());
+    } else {
+      log::Warn("store", "segment {:016x} has no summary ({}); queries read its rows", r->number(),
+                sum.status().ToString());
+    }
+  }
+  Modify([&](Version* v) {
+    v->segments = std::move(readers);
+    v->summaries = std::move(summaries);
+  });
   return Status::OK();
 }
 
@@ -257,6 +274,7 @@ ApplyResult EmbeddedStore::ApplyDurable(uint64_t seq, const event::EventBatch& b
     }
   }
   ApplyResult r = v->head->Apply(batch, keep);
+  v->head_rollup->CatchUp(*v->head);
   r.duplicates += known;
   if (head_seq_min_ == 0) head_seq_min_ = seq;
   head_seq_max_ = std::max(head_seq_max_, seq);
@@ -278,8 +296,9 @@ void EmbeddedStore::MaybeRotate(bool force) {
     if (v->frozen.size() >= 2) return;
   }
   Modify([&](Version* nv) {
-    nv->frozen.push_back(FrozenHead{nv->head, head_seq_min_, head_seq_max_});
+    nv->frozen.push_back(FrozenHead{nv->head, nv->head_rollup, head_seq_min_, head_seq_max_});
     nv->head = std::make_shared<Head>();
+    nv->head_rollup = std::make_shared<HeadRollup>();
   });
   head_seq_min_ = 0;
   if (wal_) wal_->RequestRotation();
@@ -369,71 +388,95 @@ void EmbeddedStore::AppendAsync(event::EventBatch batch, AppendCallback done) {
 
 namespace {
 
-// The segment columns a query reads (the others are not decoded).
-segment::ColumnSet NeededColumns(const query::QuerySpec& spec) {
-  segment::ColumnSet cols;
-  cols.set(segment::kColStart).set(segment::kColKind).set(segment::kColStatus);
-  auto label = [&](const query::Label& l) {
-    if (l.type == query::Label::kStr) cols.set(segment::kColStr0 + static_cast<int>(l.str));
+// The part of [from, to) made of whole buckets of `res` ([*a, *b), open ends
+// stay open); false when there is none.
+bool AlignedPart(int64_t from, int64_t to, int64_t res, int64_t* a, int64_t* b) {
+  auto floor_to = [res](int64_t t) {
+    int64_t q = t / res;
+    if (t % res < 0) --q;
+    return q * res;
   };
-  for (const auto& m : spec.matchers) label(m.label);
-  for (const auto& g : spec.group_by) label(g);
-  for (const auto& a : spec.aggregates) {
-    if (!a.has_field) continue;
-    switch (a.field.type) {
-      case query::Field::kDurationMs: cols.set(segment::kColDur); break;
-      case query::Field::kInt: cols.set(segment::kColInt0 + a.field.index); break;
-      case query::Field::kFloat: cols.set(segment::kColFloat0 + a.field.index); break;
-    }
-  }
-  return cols;
-}
-
-// Label index: a segment's dictionary of a label holds exactly the values its
-// rows use, so a filter no value of it passes rules the segment out.
-bool SegmentMayMatch(const segment::SegmentReader& seg, const query::QuerySpec& spec) {
-  for (const auto& m : spec.matchers) {
-    if (m.label.type != query::Label::kStr || !event::IsLabelField(m.label.str)) continue;
-    if (m.Matches("")) continue;  // rows without the label may pass
-    auto d = seg.Dict(m.label.str);
-    if (!d.ok()) continue;
-    bool any = false;
-    for (uint32_t code = 1; code < (*d)->Size() && !any; ++code) any = m.Matches((*d)->Lookup(code));
-    if (!any) return false;
-  }
-  return true;
+  *a = from == INT64_MIN ? INT64_MIN : (floor_to(from) == from ? from : floor_to(from) + res);
+  *b = to == INT64_MAX ? INT64_MAX : floor_to(to);
+  return *a < *b;
 }
 
 }  // namespace
 
+// Each source (segment, frozen head, head) is read through its rollup where
+// the query allows (RollupAnswers) for the whole buckets of the range, and
+// through its rows for the rest: the partial buckets at both ends, or
+// everything when the query needs what a rollup does not keep.
 Result<query::QueryResult> EmbeddedStore::Query(const query::QuerySpec& spec) {
   auto v = Current();
+  if (IsTopByMaxDuration(spec) && !query::RollupAnswers(spec, kSegmentRollupUs)) return QueryTopN(*v, spec);
   query::Engine engine(spec);
   uint64_t skipped = 0;
   const segment::ColumnSet cols = NeededColumns(spec);
   segment::BlockBuffer buf;
   query::ColumnBlock block;
+  int64_t sa = 0, sb = 0, ha = 0, hb = 0;
+  const bool seg_rollup = query::RollupAnswers(spec, kSegmentRollupUs) &&
+                          AlignedPart(spec.from_us, spec.to_us, kSegmentRollupUs, &sa, &sb);
+  const bool head_rollup =
+      query::RollupAnswers(spec, kHeadRollupUs) && AlignedPart(spec.from_us, spec.to_us, kHeadRollupUs, &ha, &hb);
+  // Rows of a block outside [a, b) (all rows when a == b).
+  auto consume_edges = [&](const query::ColumnBlock& b, int64_t a, int64_t e) {
+    if (a == e) {
+      engine.Consume(b);
+      return;
+    }
+    if (a != INT64_MIN && b.min_start_us < a) engine.Consume(b, INT64_MIN, a);
+    if (e != INT64_MAX && b.max_start_us >= e) engine.Consume(b, e, INT64_MAX);
+  };
   for (const auto& seg : v->segments) {
     const auto& f = seg->footer();
     if (f.rows == 0 || f.min_start_us >= spec.to_us || f.max_start_us < spec.from_us || !SegmentMayMatch(*seg, spec)) {
       skipped += f.blocks.size();
       continue;
     }
+    int64_t a = 0, e = 0;  // a == e: no rollup
+    if (seg_rollup) {
+      auto it = v->summaries.find(seg->number());
+      if (it != v->summaries.end()) {
+        engine.ConsumeRollup(it->second->rollup, sa, sb);
+        a = sa;
+        e = sb;
+      }
+    }
     for (size_t i = 0; i < f.blocks.size(); ++i) {
       const auto& b = f.blocks[i];
-      if (b.min_start_us >= spec.to_us || b.max_start_us < spec.from_us) {
+      const bool needed = a == e ? !(b.min_start_us >= spec.to_us || b.max_start_us < spec.from_us)
+                                 : ((a != INT64_MIN && b.min_start_us < a && b.max_start_us >= spec.from_us) ||
+                                    (e != INT64_MAX && b.max_start_us >= e && b.min_start_us < spec.to_us));
+      if (!needed) {
         ++skipped;
         continue;
       }
       AP_RETURN_IF_ERROR(seg->ReadBlock(i, cols, &buf, &block));
-      engine.Consume(block);
+      consume_edges(block, a, e);
     }
   }
-  auto scan_head = [&](const Head& h) {
-    skipped += h.ScanBlocks(spec.from_us, spec.to_us, [&](const query::ColumnBlock& b) { engine.Consume(b); });
+  auto scan_head = [&](const Head& h, const HeadRollup& hr) {
+    if (!head_rollup) {
+      skipped += h.ScanBlocks(spec.from_us, spec.to_us, [&](const query::ColumnBlock& b) { engine.Consume(b); });
+      return;
+    }
+    uint64_t covered = 0;
+    hr.Read([&](const query::Rollup& r, uint64_t rows) {
+      engine.ConsumeRollup(r, ha, hb);
+      covered = rows;
+    });
+    // Only the rows the rollup covers: a consistent prefix of the head.
+    skipped += h.ScanBlocks(spec.from_us, spec.to_us, [&](const query::ColumnBlock& b) {
+      if (b.first_row >= covered) return;
+      query::ColumnBlock part = b;
+      part.rows = std::min<uint64_t>(b.rows, covered - b.first_row);
+      consume_edges(part, ha, hb);
+    });
   };
-  for (const auto& fh : v->frozen) scan_head(*fh.head);
-  scan_head(*v->head);
+  for (const auto& fh : v->frozen) scan_head(*fh.head, *fh.rollup);
+  scan_head(*v->head, *v->head_rollup);
   engine.NoteSkippedBlocks(skipped);
   return engine.Finish();
 }

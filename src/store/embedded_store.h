@@ -18,6 +18,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "core/serial_executor.h"
@@ -29,6 +30,8 @@
 #include "store/manifest.h"
 #include "store/segment/segment_reader.h"
 #include "store/store.h"
+#include "store/summary/head_rollup.h"
+#include "store/summary/segment_summary.h"
 #include "wal/wal.h"
 
 namespace agentperf::store {
@@ -81,13 +84,17 @@ class EmbeddedStore final : public Store {
  private:
   struct FrozenHead {
     std::shared_ptr<Head> head;
+    std::shared_ptr<HeadRollup> rollup;
     uint64_t seq_min = 0, seq_max = 0;
   };
   // An immutable snapshot of what queries read.
   struct Version {
     std::vector<std::shared_ptr<segment::SegmentReader>> segments;
+    // Segment number -> its summary (hour rollup); a segment without one is read raw.
+    std::unordered_map<uint64_t, std::shared_ptr<const SegmentSummary>> summaries;
     std::vector<FrozenHead> frozen;  // oldest first
     std::shared_ptr<Head> head;
+    std::shared_ptr<HeadRollup> head_rollup;  // the head's minute rollup
   };
 
   explicit EmbeddedStore(const EmbeddedStoreOptions& options);
@@ -100,11 +107,15 @@ class EmbeddedStore final : public Store {
   // segments, applies the rest to the head, rotates it when full.
   ApplyResult ApplyDurable(uint64_t seq, const event::EventBatch& batch, std::vector<bool>* keep);
   void MaybeRotate(bool force);
+  // Query of a top N by max(duration_ms) (scan_plan.h): largest blocks first.
+  Result<query::QueryResult> QueryTopN(const Version& v, const query::QuerySpec& spec);
   void FlushLoop();
   Status FlushOldest();  // flush_mu_ held
   // One compaction or retention step; *did = whether there was one. flush_mu_ held.
   Status CompactStep(bool* did);
   std::string SegmentsDir() const;
+  // Writes a segment's summary file (failures logged: it is rebuilt at open).
+  void SaveSummary(const SegmentSummary& s);
 
   EmbeddedStoreOptions options_;
   std::unique_ptr<fs::FileLock> lock_;

@@ -52,7 +52,8 @@ Status EmbeddedStore::FlushOldest() {
     log::Error("store", "flush of {} rows failed ({}); will retry", fh.head->rows(), last_flush_error_);
     return s;
   };
-  auto meta = FlushHead(options_.fs, SegmentsDir(), no, *fh.head, fh.seq_min, fh.seq_max);
+  SummaryBuilder builder(no);
+  auto meta = FlushHead(options_.fs, SegmentsDir(), no, *fh.head, fh.seq_min, fh.seq_max, &builder);
   if (!meta.ok()) return fail(meta.status(), "writing the segment");
   const std::string path = fs::JoinPath(SegmentsDir(), segment::SegmentFileName(no));
   auto reader = segment::SegmentReader::Open(options_.fs, path, no);
@@ -72,8 +73,11 @@ Status EmbeddedStore::FlushOldest() {
     return fail(st, "saving the manifest");
   }
   manifest_ = std::move(next);
+  std::shared_ptr<const SegmentSummary> summary = builder.Finish();
+  SaveSummary(*summary);
   Modify([&](Version* nv) {
     nv->segments.push_back(std::move(reader).value());
+    nv->summaries[no] = std::move(summary);
     nv->frozen.erase(nv->frozen.begin());
   });
   flushes_.fetch_add(1);
@@ -86,6 +90,12 @@ Status EmbeddedStore::FlushOldest() {
     if (!removed.ok()) log::Warn("store", "could not remove flushed WAL segments: {}", removed.status().ToString());
   }
   return Status::OK();
+}
+
+void EmbeddedStore::SaveSummary(const SegmentSummary& s) {
+  // A summary is a cache (rebuilt at open when missing): a failure only costs time.
+  Status st = WriteSummary(options_.fs, SegmentsDir(), s);
+  if (!st.ok()) log::Warn("store", "could not save the summary of segment {:016x}: {}", s.segment_no, st.ToString());
 }
 
 Status EmbeddedStore::CompactStep(bool* did) {
@@ -110,11 +120,13 @@ Status EmbeddedStore::CompactStep(bool* did) {
   };
   Manifest next = manifest_;
   std::shared_ptr<segment::SegmentReader> output;
+  std::shared_ptr<const SegmentSummary> output_summary;
+  SummaryBuilder builder(manifest_.next_segment);
   if (plan.kind == compaction::Plan::kMerge) {
     const uint64_t no = manifest_.next_segment;
     manifest_.next_segment = no + 1;  // used even if the merge fails
     next.next_segment = no + 1;
-    auto meta = compaction::MergeSegments(options_.fs, SegmentsDir(), no, inputs);
+    auto meta = compaction::MergeSegments(options_.fs, SegmentsDir(), no, inputs, &builder);
     if (!meta.ok()) return fail(meta.status());
     uint32_t level = 0;
     for (const auto& m : manifest_.segments) {
@@ -129,6 +141,7 @@ Status EmbeddedStore::CompactStep(bool* did) {
     }
     output = std::move(reader).value();
     next.segments.push_back(*meta);
+    output_summary = builder.Finish();
   }
   uint64_t dropped_rows = 0;
   next.segments.erase(std::remove_if(next.segments.begin(), next.segments.end(),
@@ -148,7 +161,10 @@ Status EmbeddedStore::CompactStep(bool* did) {
     return fail(st);
   }
   manifest_ = std::move(next);
+  if (output_summary) SaveSummary(*output_summary);
   Modify([&](Version* nv) {
+    for (uint64_t no : plan.inputs) nv->summaries.erase(no);
+    if (output && output_summary) nv->summaries[output->number()] = output_summary;
     auto& segs = nv->segments;
     segs.erase(std::remove_if(segs.begin(), segs.end(),
                               [&](const auto& s) {
@@ -167,6 +183,8 @@ Status EmbeddedStore::CompactStep(bool* did) {
   for (const auto& in : inputs) {
     Status rs = options_.fs->RemoveFile(in->path());
     if (!rs.ok()) log::Warn("store", "could not remove {}: {} (removed at the next open)", in->path(), rs.ToString());
+    const std::string sum = SummaryPath(SegmentsDir(), in->number());
+    if (options_.fs->FileExists(sum)) (void)options_.fs->RemoveFile(sum);
   }
   (void)options_.fs->SyncDir(SegmentsDir());
   if (output) {

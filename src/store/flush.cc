@@ -9,7 +9,7 @@
 namespace agentperf::store {
 
 Result<SegmentMeta> FlushHead(fs::FileSystem* fs, const std::string& dir, uint64_t no, const Head& head,
-                              uint64_t wal_seq_min, uint64_t wal_seq_max) {
+                              uint64_t wal_seq_min, uint64_t wal_seq_max, SummaryBuilder* summary) {
   // The head's blocks, by index (rows r live in block r / kChunkRows).
   std::vector<query::ColumnBlock> blocks;
   head.ScanBlocks(INT64_MIN, INT64_MAX, [&](const query::ColumnBlock& b) { blocks.push_back(b); });
@@ -50,6 +50,7 @@ Result<SegmentMeta> FlushHead(fs::FileSystem* fs, const std::string& dir, uint64
     query::ColumnBlock view = buf.View(m);
     for (int f = 0; f < event::kNumStrFields; ++f) view.dicts[f] = blocks.empty() ? nullptr : blocks[0].dicts[f];
     AP_RETURN_IF_ERROR(writer->Add(view, ids.data(), attrs.data()));
+    if (summary != nullptr) summary->Add(view);
   }
   uint64_t bytes = 0;
   AP_ASSIGN_OR_RETURN(segment::Footer footer, writer->Finish(wal_seq_min, wal_seq_max, &bytes));

@@ -20,7 +20,7 @@ TEST(ResultJsonTest, EmptyResult) {
   EXPECT_EQ(QueryResultToJson(r, false), R"({"aggregates":["count"],"step_ms":null,"series":[]})");
   EXPECT_EQ(QueryResultToJson(r, true),
             R"({"aggregates":["count"],"step_ms":null,"series":[],)"
-            R"("stats":{"rows_scanned":0,"rows_matched":0,"blocks_scanned":0,"blocks_skipped":0,"elapsed_ms":0}})");
+            R"("stats":{"rows_scanned":0,"rows_matched":0,"blocks_scanned":0,"blocks_skipped":0,"rollup_cells":0,"elapsed_ms":0}})");
   // include_stats defaults to true.
   EXPECT_EQ(QueryResultToJson(r), QueryResultToJson(r, true));
 }

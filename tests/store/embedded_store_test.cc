@@ -358,10 +358,20 @@ TEST_F(EmbeddedStoreTest, QueryStatsCountBlocksSkippedByTime) {
   ASSERT_TRUE(s->Append(Batch(new_lines)).ok());
   query::QuerySpec spec = CountBy("");
   spec.from_us = (testing::kBaseMs + 3600000) * 1000;
+  // A whole-minute range: answered from the head's minute rollup, no rows read.
+  auto cells = s->Query(spec);
+  ASSERT_TRUE(cells.ok()) << cells.status().ToString();
+  ASSERT_EQ(cells->series.size(), 1u);
+  EXPECT_EQ(cells->series[0].points[0].values[0], 10);
+  EXPECT_GT(cells->stats.rollup_cells, 0u);
+  EXPECT_EQ(cells->stats.rows_scanned, 0u);
+  // A filter on status (which rollups do not keep): rows, with blocks skipped by time.
+  spec.matchers.push_back(query::Matcher{query::Matcher::kNe, *query::ParseLabel("status"), {"cancelled"}, nullptr, ""});
   auto r = s->Query(spec);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ASSERT_EQ(r->series.size(), 1u);
   EXPECT_EQ(r->series[0].points[0].values[0], 10);
+  EXPECT_EQ(r->stats.rollup_cells, 0u);
   EXPECT_EQ(r->stats.blocks_skipped, 1u);
   EXPECT_EQ(r->stats.blocks_scanned, 1u);
   EXPECT_EQ(r->stats.rows_scanned, 10u);

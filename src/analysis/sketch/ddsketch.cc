@@ -140,6 +140,25 @@ Status DDSketch::Merge(const DDSketch& other) {
   return Status::OK();
 }
 
+void DDSketch::MergeBuckets(const std::pair<int32_t, uint32_t>* buckets, size_t n, uint64_t zero_count,
+                            uint64_t count, double sum, double min, double max) {
+  if (count == 0) return;
+  if (n > 0) {
+    int64_t lo = buckets[0].first, hi = buckets[0].first;
+    for (size_t i = 1; i < n; ++i) {
+      lo = std::min<int64_t>(lo, buckets[i].first);
+      hi = std::max<int64_t>(hi, buckets[i].first);
+    }
+    EnsureRange(lo, hi);
+    for (size_t i = 0; i < n; ++i) counts_[std::max<int64_t>(buckets[i].first, offset_) - offset_] += buckets[i].second;
+  }
+  zero_count_ += zero_count;
+  count_ += count;
+  sum_ += sum;
+  min_ = std::min(min_, min);
+  max_ = std::max(max_, max);
+}
+
 double DDSketch::Quantile(double q) const {
   if (count_ == 0 || std::isnan(q)) return kNaN;
   if (q <= 0) return min_;

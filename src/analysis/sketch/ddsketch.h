@@ -53,6 +53,7 @@
 #include <limits>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/status.h"
@@ -97,6 +98,16 @@ class DDSketch {
   // other.relative_accuracy() == relative_accuracy(). The result uses this
   // sketch's max_buckets.
   Status Merge(const DDSketch& other);
+
+  // Adds values known only by their buckets (from a SparseSketch with this
+  // sketch's relative accuracy): `n` (bucket index, count) pairs in any
+  // order, `zero_count` values in the zero bucket, and the exact count, sum,
+  // min and max of all of them. The result equals adding the values one by
+  // one (collapsing included). REQUIRES count == zero_count + sum of counts.
+  void MergeBuckets(const std::pair<int32_t, uint32_t>* buckets, size_t n, uint64_t zero_count, uint64_t count,
+                    double sum, double min, double max);
+  // The bucket index of x. REQUIRES kMinIndexableValue <= x <= DBL_MAX.
+  int64_t BucketIndex(double x) const { return IndexOf(x); }
 
   // See the header comment. q outside [0, 1] is treated as 0 or 1.
   double Quantile(double q) const;

@@ -54,7 +54,8 @@ query::ColumnBlock Slice(const query::ColumnBlock& b, size_t from, size_t n) {
 }  // namespace
 
 Result<SegmentMeta> MergeSegments(fs::FileSystem* fs, const std::string& dir, uint64_t no,
-                                  const std::vector<std::shared_ptr<segment::SegmentReader>>& inputs) {
+                                  const std::vector<std::shared_ptr<segment::SegmentReader>>& inputs,
+                                  SummaryBuilder* summary) {
   uint64_t rows = 0, seq_min = UINT64_MAX, seq_max = 0;
   std::vector<Cursor> cursors(inputs.size());
   for (size_t i = 0; i < inputs.size(); ++i) {
@@ -93,6 +94,7 @@ Result<SegmentMeta> MergeSegments(fs::FileSystem* fs, const std::string& dir, ui
     attrs.resize(n);
     for (size_t k = 0; k < n; ++k) attrs[k] = best->attrs->Lookup(best->buf.attr[best->pos + k]);
     AP_RETURN_IF_ERROR(writer->Add(slice, best->ids.data() + best->base + best->pos, attrs.data()));
+    if (summary != nullptr) summary->Add(slice);
     AP_RETURN_IF_ERROR(best->Advance(n));
   }
   uint64_t bytes = 0;

@@ -14,11 +14,14 @@
 #include "store/fs/file_system.h"
 #include "store/manifest.h"
 #include "store/segment/segment_reader.h"
+#include "store/summary/segment_summary.h"
 
 namespace agentperf::store::compaction {
 
-// Writes `DIR/<no>.seg`; on error no file with that name exists.
+// Writes `DIR/<no>.seg`; on error no file with that name exists. With a
+// `summary` builder, also hands it every row written, in segment order.
 Result<SegmentMeta> MergeSegments(fs::FileSystem* fs, const std::string& dir, uint64_t no,
-                                  const std::vector<std::shared_ptr<segment::SegmentReader>>& inputs);
+                                  const std::vector<std::shared_ptr<segment::SegmentReader>>& inputs,
+                                  SummaryBuilder* summary = nullptr);
 
 }  // namespace agentperf::store::compaction

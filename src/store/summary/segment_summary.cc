@@ -1,0 +1,184 @@
+#include "store/summary/segment_summary.h"
+
+#include <fmt/format.h>
+#include <zstd.h>
+
+#include <algorithm>
+
+#include "core/coding.h"
+#include "core/crc32c.h"
+#include "core/log.h"
+
+namespace agentperf::store {
+using namespace coding;  // NOLINT
+namespace {
+
+constexpr std::string_view kMagic = "APSUMRY1";
+constexpr size_t kMaxRawBytes = size_t{1} << 30;
+
+}  // namespace
+
+SummaryBuilder::SummaryBuilder(uint64_t segment_no) : s_(std::make_shared<SegmentSummary>()) {
+  s_->segment_no = segment_no;
+}
+
+void SummaryBuilder::Add(const query::ColumnBlock& b) {
+  s_->rollup.AddRows(b, 0, b.rows);
+  s_->rows += b.rows;
+  const int sf = static_cast<int>(event::StrField::kSessionId);
+  const query::Dictionary* dict = b.dicts[sf];
+  auto& cache = hashes_[dict];
+  if (cache.size() < dict->Size()) cache.resize(dict->Size(), Hash128{0, 0});
+  for (size_t r = 0; r < b.rows; ++r) {
+    const uint32_t code = b.str[sf][r];
+    if (code != 0) {
+      Hash128& h = cache[code];
+      if (h.lo == 0 && h.hi == 0) h = SessionKey(dict->Lookup(code));
+      sessions_.push_back(h);
+    }
+    if (++block_rows_ == segment::kBlockRows) EndBlock();
+  }
+}
+
+void SummaryBuilder::EndBlock() {
+  std::sort(sessions_.begin(), sessions_.end(),
+            [](const Hash128& a, const Hash128& b) { return a.hi != b.hi ? a.hi < b.hi : a.lo < b.lo; });
+  sessions_.erase(std::unique(sessions_.begin(), sessions_.end(),
+                              [](const Hash128& a, const Hash128& b) { return a.hi == b.hi && a.lo == b.lo; }),
+                  sessions_.end());
+  IdFilter f(std::max<uint64_t>(1, sessions_.size()));
+  for (const Hash128& h : sessions_) f.Add(h);
+  s_->session_filters.push_back(std::move(f));
+  sessions_.clear();
+  block_rows_ = 0;
+}
+
+std::shared_ptr<const SegmentSummary> SummaryBuilder::Finish() {
+  if (block_rows_ > 0) EndBlock();
+  s_->rollup.ForgetDictionaries();
+  hashes_.clear();
+  return std::move(s_);
+}
+
+std::string SummaryPath(const std::string& dir, uint64_t no) {
+  return fs::JoinPath(dir, fmt::format("{:016x}.sum", no));
+}
+
+bool ParseSummaryFileName(std::string_view name, uint64_t* no) {
+  if (name.size() != 20 || name.substr(16) != ".sum") return false;
+  std::string seg(name.substr(0, 16));
+  return segment::ParseSegmentFileName(seg + ".seg", no);
+}
+
+// docs/format/summary.md: magic, varint segment_no, varint rows, varint raw
+// size, varint frame size, zstd frame of the rollup, varint blocks, per block
+// a length-prefixed session filter, fixed32 CRC-32C of everything before it.
+Status WriteSummary(fs::FileSystem* fs, const std::string& dir, const SegmentSummary& s) {
+  std::string raw;
+  s.rollup.EncodeTo(&raw);
+  std::string out(kMagic);
+  PutVarint64(&out, s.segment_no);
+  PutVarint64(&out, s.rows);
+  PutVarint64(&out, raw.size());
+  std::string frame(ZSTD_compressBound(raw.size()), '\0');
+  const size_t n = ZSTD_compress(frame.data(), frame.size(), raw.data(), raw.size(), 3);
+  if (ZSTD_isError(n)) return Status::Internal(std::string("zstd: ") + ZSTD_getErrorName(n));
+  frame.resize(n);
+  PutLengthPrefixed(&out, frame);
+  PutVarint64(&out, s.session_filters.size());
+  std::string fbytes;
+  for (const IdFilter& filter : s.session_filters) {
+    fbytes.clear();
+    filter.EncodeTo(&fbytes);
+    PutLengthPrefixed(&out, fbytes);
+  }
+  PutFixed32(&out, crc32c::Value(out));
+  const std::string path = SummaryPath(dir, s.segment_no);
+  const std::string tmp = path + ".tmp";
+  AP_ASSIGN_OR_RETURN(auto f, fs->NewWritableFile(tmp));
+  Status st = f->Append(out);
+  if (st.ok()) st = f->Sync();
+  if (st.ok()) st = f->Close();
+  if (st.ok()) st = fs->RenameFile(tmp, path);
+  if (!st.ok()) (void)fs->RemoveFile(tmp);
+  return st;
+}
+
+Result<std::shared_ptr<const SegmentSummary>> ReadSummary(fs::FileSystem* fs, const std::string& dir,
+                                                          const segment::SegmentReader& seg) {
+  const std::string path = SummaryPath(dir, seg.number());
+  if (!fs->FileExists(path)) return Status::NotFound(path);
+  std::string data;
+  AP_RETURN_IF_ERROR(fs::ReadFileToString(fs, path, &data));
+  auto bad = [&](const std::string& what) { return Status::Corruption(fmt::format("{}: {}", path, what)); };
+  if (data.size() < kMagic.size() + 4 || std::string_view(data).substr(0, kMagic.size()) != kMagic) {
+    return bad("not a summary file");
+  }
+  std::string_view body(data.data(), data.size() - 4);
+  std::string_view tail(data.data() + data.size() - 4, 4);
+  uint32_t crc = 0;
+  if (!GetFixed32(&tail, &crc) || crc != crc32c::Value(body)) return bad("checksum mismatch");
+  body.remove_prefix(kMagic.size());
+  uint64_t no = 0, rows = 0, raw_size = 0;
+  if (!GetVarint64(&body, &no) || !GetVarint64(&body, &rows) || !GetVarint64(&body, &raw_size) ||
+      raw_size > kMaxRawBytes) {
+    return bad("bad header");
+  }
+  if (no != seg.number() || rows != seg.rows()) return bad("belongs to another segment");
+  std::string_view frame;
+  if (!GetLengthPrefixed(&body, &frame)) return bad("truncated rollup");
+  std::string raw(raw_size, '\0');
+  const size_t n = ZSTD_decompress(raw.data(), raw.size(), frame.data(), frame.size());
+  if (ZSTD_isError(n) || n != raw_size) return bad("bad compressed rollup");
+  uint64_t nblocks = 0;
+  if (!GetVarint64(&body, &nblocks) || nblocks != seg.footer().blocks.size()) return bad("block count differs from the segment's");
+  std::vector<IdFilter> filters;
+  for (uint64_t i = 0; i < nblocks; ++i) {
+    std::string_view fb;
+    if (!GetLengthPrefixed(&body, &fb)) return bad("truncated session filter");
+    auto f = IdFilter::Decode(fb);
+    if (!f.ok()) return bad("bad session filter: " + f.status().ToString());
+    filters.push_back(std::move(f).value());
+  }
+  if (!body.empty()) return bad("trailing bytes");
+  std::string_view in(raw);
+  auto r = query::Rollup::Decode(&in);
+  if (!r.ok()) return bad(r.status().ToString());
+  if (!in.empty() || r->events() != rows || r->resolution_us() != kSegmentRollupUs) return bad("rollup does not match");
+  auto s = std::make_shared<SegmentSummary>();
+  s->segment_no = no;
+  s->rows = rows;
+  s->rollup = std::move(*r);
+  s->session_filters = std::move(filters);
+  return std::shared_ptr<const SegmentSummary>(std::move(s));
+}
+
+Result<std::shared_ptr<const SegmentSummary>> BuildSummary(const segment::SegmentReader& seg) {
+  segment::ColumnSet cols;
+  cols.set(segment::kColStart).set(segment::kColDur).set(segment::kColKind).set(segment::kColStatus);
+  for (auto f : query::kRollupDims) cols.set(segment::kColStr0 + static_cast<int>(f));
+  cols.set(segment::kColStr0 + static_cast<int>(event::StrField::kSessionId));
+  for (int f = 0; f < event::kNumIntFields; ++f) cols.set(segment::kColInt0 + f);
+  for (int f = 0; f < event::kNumFloatFields; ++f) cols.set(segment::kColFloat0 + f);
+  SummaryBuilder b(seg.number());
+  segment::BlockBuffer buf;
+  query::ColumnBlock block;
+  for (size_t i = 0; i < seg.footer().blocks.size(); ++i) {
+    AP_RETURN_IF_ERROR(seg.ReadBlock(i, cols, &buf, &block));
+    b.Add(block);
+  }
+  return b.Finish();
+}
+
+Result<std::shared_ptr<const SegmentSummary>> LoadOrRebuildSummary(fs::FileSystem* fs, const std::string& dir,
+                                                                   const segment::SegmentReader& seg) {
+  auto s = ReadSummary(fs, dir, seg);
+  if (s.ok()) return s;
+  if (s.status().code() != StatusCode::kNotFound) log::Warn("store", "rebuilding summary of segment {}: {}", seg.number(), s.status().ToString());
+  AP_ASSIGN_OR_RETURN(auto built, BuildSummary(seg));
+  Status w = WriteSummary(fs, dir, *built);
+  if (!w.ok()) log::Warn("store", "could not save the summary of segment {}: {}", seg.number(), w.ToString());
+  return built;
+}
+
+}  // namespace agentperf::store
