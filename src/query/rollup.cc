@@ -186,7 +186,7 @@ void Rollup::EncodeTo(std::string* dst) const {
     PutVarint64(dst, c.count);
     PutVarint64(dst, c.errors);
     PutVarsint64(dst, c.min_start_us - c.bucket * resolution_us_);
-    c.dur_ms.EncodeTo(dst);
+    c.dur_ms.EncodeScaledTo(dst, 1000.0);  // ms from integral us
     uint32_t mask = 0;
     for (int f = 0; f < event::kNumIntFields; ++f) mask |= (c.int_n[f] ? 1u : 0u) << f;
     for (int f = 0; f < event::kNumFloatFields; ++f) mask |= (c.float_n[f] ? 1u : 0u) << (16 + f);
@@ -244,7 +244,7 @@ Result<Rollup> Rollup::Decode(std::string_view* in) {
     }
     c.kind = kind;
     c.min_start_us = c.bucket * r.resolution_us_ + min_off;
-    auto sk = sketch::SparseSketch::Decode(&p);
+    auto sk = sketch::SparseSketch::DecodeScaled(&p, 1000.0);
     if (!sk.ok()) return sk.status();
     c.dur_ms = std::move(*sk);
     if (c.dur_ms.count() != c.count) return bad("sketch count differs from cell count");

@@ -64,13 +64,37 @@ void SparseSketch::MergeInto(DDSketch* dst) const {
   dst->MergeBuckets(buckets_.data(), buckets_.size(), zero_count_, count_, sum_, min_, max_);
 }
 
-void SparseSketch::EncodeTo(std::string* dst) const {
+namespace {
+
+void PutValue(std::string* dst, double v, double scale) {
+  if (scale == 0) {
+    PutDouble(dst, v);
+  } else {
+    PutVarint64(dst, static_cast<uint64_t>(std::llround(v * scale)));
+  }
+}
+bool GetValue(std::string_view* in, double* v, double scale) {
+  if (scale == 0) return GetDouble(in, v);
+  uint64_t u = 0;
+  if (!GetVarint64(in, &u) || u > (uint64_t{1} << 62)) return false;
+  *v = static_cast<double>(u) / scale;
+  return true;
+}
+
+}  // namespace
+
+void SparseSketch::EncodeTo(std::string* dst) const { EncodeWith(dst, 0); }
+void SparseSketch::EncodeScaledTo(std::string* dst, double scale) const { EncodeWith(dst, scale); }
+Result<SparseSketch> SparseSketch::Decode(std::string_view* in) { return DecodeWith(in, 0); }
+Result<SparseSketch> SparseSketch::DecodeScaled(std::string_view* in, double scale) { return DecodeWith(in, scale); }
+
+void SparseSketch::EncodeWith(std::string* dst, double scale) const {
   PutVarint64(dst, count_);
   if (count_ == 0) return;
   PutVarint64(dst, zero_count_);
-  PutDouble(dst, sum_);
-  PutDouble(dst, min_);
-  PutDouble(dst, max_);
+  PutValue(dst, sum_, scale);
+  PutValue(dst, min_, scale);
+  PutValue(dst, max_, scale);
   PutVarint64(dst, buckets_.size());
   int64_t prev = 0;
   for (const auto& [idx, c] : buckets_) {
@@ -80,15 +104,15 @@ void SparseSketch::EncodeTo(std::string* dst) const {
   }
 }
 
-Result<SparseSketch> SparseSketch::Decode(std::string_view* in) {
+Result<SparseSketch> SparseSketch::DecodeWith(std::string_view* in, double scale) {
   std::string_view p = *in;
   SparseSketch s;
   auto bad = [](const char* what) { return Status::Corruption(std::string("sparse sketch: ") + what); };
   if (!GetVarint64(&p, &s.count_)) return bad("truncated count");
   if (s.count_ > 0) {
     uint64_t n = 0;
-    if (!GetVarint64(&p, &s.zero_count_) || !GetDouble(&p, &s.sum_) || !GetDouble(&p, &s.min_) ||
-        !GetDouble(&p, &s.max_) || !GetVarint64(&p, &n)) {
+    if (!GetVarint64(&p, &s.zero_count_) || !GetValue(&p, &s.sum_, scale) || !GetValue(&p, &s.min_, scale) ||
+        !GetValue(&p, &s.max_, scale) || !GetVarint64(&p, &n)) {
       return bad("truncated header");
     }
     if (!(s.min_ >= 0) || !(s.max_ >= s.min_) || !std::isfinite(s.max_) || !(s.sum_ >= 0)) return bad("bad min/max/sum");

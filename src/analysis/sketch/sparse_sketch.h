@@ -54,9 +54,18 @@ class SparseSketch {
   // Decodes one sketch from the front of *in, consuming it; Corruption (and
   // *in unchanged) on malformed input.
   static Result<SparseSketch> Decode(std::string_view* in);
+  // The same form, but sum, min and max as varints of llround(x * scale)
+  // instead of doubles: smaller, and exact for values that are multiples of
+  // 1 / scale (durations in ms from integral microseconds, scale 1000) while
+  // the sum stays below 2^53 / scale.
+  void EncodeScaledTo(std::string* dst, double scale) const;
+  static Result<SparseSketch> DecodeScaled(std::string_view* in, double scale);
   bool operator==(const SparseSketch& o) const;
 
  private:
+  void EncodeWith(std::string* dst, double scale) const;  // scale 0: doubles
+  static Result<SparseSketch> DecodeWith(std::string_view* in, double scale);
+
   std::vector<std::pair<int32_t, uint32_t>> buckets_;  // sorted by index
   uint64_t zero_count_ = 0;
   uint64_t count_ = 0;

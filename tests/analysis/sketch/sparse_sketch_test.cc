@@ -106,3 +106,29 @@ TEST(SparseSketchTest, DecodeRejectsInconsistentCounts) {
 
 }  // namespace
 }  // namespace agentperf::sketch
+
+namespace agentperf::sketch {
+namespace {
+
+RC_GTEST_PROP(SparseSketchProp, ScaledFormRoundTripsMillisecondsFromMicroseconds, (std::vector<uint32_t> us)) {
+  SparseSketch s;
+  for (uint32_t u : us) s.Add(static_cast<double>(u) / 1000.0);
+  std::string enc, plain;
+  s.EncodeScaledTo(&enc, 1000.0);
+  s.EncodeTo(&plain);
+  RC_ASSERT(enc.size() <= plain.size());
+  std::string_view in(enc);
+  auto d = SparseSketch::DecodeScaled(&in, 1000.0);
+  RC_ASSERT(d.ok());
+  RC_ASSERT(in.empty());
+  RC_ASSERT(d->count() == s.count());
+  RC_ASSERT(d->buckets() == s.buckets());
+  if (!s.empty()) {
+    RC_ASSERT(d->min() == s.min());
+    RC_ASSERT(d->max() == s.max());
+    RC_ASSERT(std::fabs(d->sum() - s.sum()) <= 1e-12 * std::max(1.0, s.sum()));
+  }
+}
+
+}  // namespace
+}  // namespace agentperf::sketch
