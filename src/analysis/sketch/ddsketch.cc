@@ -149,7 +149,9 @@ void DDSketch::MergeBuckets(const std::pair<int32_t, uint32_t>* buckets, size_t 
       lo = std::min<int64_t>(lo, buckets[i].first);
       hi = std::max<int64_t>(hi, buckets[i].first);
     }
-    EnsureRange(lo, hi);
+    // EnsureRange scans the window; most merges land inside it already.
+    const int64_t top = offset_ + static_cast<int64_t>(counts_.size()) - 1;
+    if (counts_.empty() || lo < offset_ || hi > top) EnsureRange(lo, hi);
     for (size_t i = 0; i < n; ++i) counts_[std::max<int64_t>(buckets[i].first, offset_) - offset_] += buckets[i].second;
   }
   zero_count_ += zero_count;
