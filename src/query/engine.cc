@@ -74,6 +74,8 @@ struct Engine::Impl {
   std::vector<Cell> cells;
   QueryStats stats;
   Status error;
+  std::vector<uint32_t> sel;      // per block: rows that pass the filters
+  std::vector<uint32_t> cell_of;  // per selected row: its cell
 
   explicit Impl(const QuerySpec& s) : spec(s) {
     for (const Aggregate& a : spec.aggregates) {
@@ -300,46 +302,83 @@ struct Engine::Impl {
       str_filters.emplace_back(b.str[f], st.pass.data());
     }
 
-    const bool time_all_in = b.min_start_us >= from_us && b.max_start_us < to_us;
-    for (size_t row = 0; row < b.rows; ++row) {
-      const int64_t start = b.start_us[row];
-      if (!time_all_in && (start < from_us || start >= to_us)) continue;
-      if (!((kind_mask >> b.kind[row]) & 1) || !((status_mask >> b.status[row]) & 1)) continue;
-      bool pass = true;
-      for (const auto& [codes, bitmap] : str_filters) {
-        if (!bitmap[codes[row]]) {
-          pass = false;
-          break;
-        }
+    // Vectorised: a selection vector of the rows that pass, narrowed one
+    // predicate (column) at a time without branches; then one cell index per
+    // selected row; then each aggregate column-at-a-time.
+    sel.resize(b.rows);
+    size_t n = 0;
+    if (b.min_start_us >= from_us && b.max_start_us < to_us) {
+      for (size_t r = 0; r < b.rows; ++r) sel[r] = static_cast<uint32_t>(r);
+      n = b.rows;
+    } else {
+      for (size_t r = 0; r < b.rows; ++r) {
+        sel[n] = static_cast<uint32_t>(r);
+        n += static_cast<size_t>(b.start_us[r] >= from_us) & static_cast<size_t>(b.start_us[r] < to_us);
       }
-      if (!pass) continue;
-      ++stats.rows_matched;
+    }
+    if (kind_mask != 0xffffffffu || status_mask != 0xffffffffu) {
+      size_t m = 0;
+      for (size_t i = 0; i < n; ++i) {
+        const uint32_t r = sel[i];
+        sel[m] = r;
+        m += ((kind_mask >> b.kind[r]) & (status_mask >> b.status[r])) & 1u;
+      }
+      n = m;
+    }
+    for (const auto& [codes, bitmap] : str_filters) {
+      size_t m = 0;
+      for (size_t i = 0; i < n; ++i) {
+        const uint32_t r = sel[i];
+        sel[m] = r;
+        m += bitmap[codes[r]];
+      }
+      n = m;
+    }
+    if (n == 0) return;
+    stats.rows_matched += n;
 
+    // Cell of each selected row (consecutive rows often share one).
+    cell_of.resize(n);
+    CellKey prev_key;
+    uint32_t prev_cell = UINT32_MAX;
+    for (size_t i = 0; i < n; ++i) {
+      const uint32_t row = sel[i];
       CellKey key;
-      for (size_t i = 0; i < ng; ++i) {
-        GroupCol& gc = gcols[i];
+      for (size_t g = 0; g < ng; ++g) {
+        GroupCol& gc = gcols[g];
         if (gc.type == Label::kKind) {
-          key.g[i] = GlobalId(i, event::KindName(static_cast<event::SpanKind>(gc.bytes[row])));
+          key.g[g] = GlobalId(g, event::KindName(static_cast<event::SpanKind>(gc.bytes[row])));
         } else if (gc.type == Label::kStatus) {
-          key.g[i] = GlobalId(i, event::StatusName(static_cast<event::SpanStatus>(gc.bytes[row])));
+          key.g[g] = GlobalId(g, event::StatusName(static_cast<event::SpanStatus>(gc.bytes[row])));
         } else {
           uint32_t code = gc.codes[row];
           uint32_t& gid = gc.st->global[code];
-          if (gid == 0) gid = GlobalId(i, gc.dict->Lookup(code)) + 1;
-          key.g[i] = gid - 1;
+          if (gid == 0) gid = GlobalId(g, gc.dict->Lookup(code)) + 1;
+          key.g[g] = gid - 1;
         }
       }
-      key.bucket = BucketOf(start);
-      Cell* cp = CellAt(key);
-      if (cp == nullptr) return;
-      Cell& cell = *cp;
+      key.bucket = BucketOf(b.start_us[row]);
+      if (prev_cell == UINT32_MAX || !(key == prev_key)) {
+        Cell* cp = CellAt(key);
+        if (cp == nullptr) return;
+        prev_cell = static_cast<uint32_t>(cp - cells.data());
+        prev_key = key;
+      }
+      cell_of[i] = prev_cell;
+    }
+    const auto kError = static_cast<uint8_t>(event::SpanStatus::kError);
+    for (size_t i = 0; i < n; ++i) {
+      Cell& cell = cells[cell_of[i]];
+      const uint32_t row = sel[i];
       ++cell.count;
-      cell.errors += b.status[row] == static_cast<uint8_t>(event::SpanStatus::kError) ? 1 : 0;
-      cell.first_start_us = std::min(cell.first_start_us, start);
-      for (size_t f = 0; f < fields.size(); ++f) {
-        double v = FieldValue(b, fields[f], row);
+      cell.errors += b.status[row] == kError ? 1 : 0;
+      cell.first_start_us = std::min(cell.first_start_us, b.start_us[row]);
+    }
+    for (size_t f = 0; f < fields.size(); ++f) {
+      for (size_t i = 0; i < n; ++i) {
+        const double v = FieldValue(b, fields[f], sel[i]);
         if (std::isnan(v)) continue;
-        FieldAcc& acc = cell.fields[f];
+        FieldAcc& acc = cells[cell_of[i]].fields[f];
         acc.sum += v;
         ++acc.n;
         acc.min = std::min(acc.min, v);

@@ -48,7 +48,12 @@ void SummaryBuilder::EndBlock() {
                   sessions_.end());
   IdFilter f(std::max<uint64_t>(1, sessions_.size()));
   for (const Hash128& h : sessions_) f.Add(h);
-  s_->session_filters.push_back(std::move(f));
+  // Kept in its encoded-and-decoded form: the one a reader gets from the
+  // file (a filter still being built may not answer MayContain precisely).
+  std::string bytes;
+  f.EncodeTo(&bytes);
+  auto decoded = IdFilter::Decode(bytes);
+  s_->session_filters.push_back(decoded.ok() ? std::move(decoded).value() : std::move(f));
   sessions_.clear();
   block_rows_ = 0;
 }
