@@ -20,6 +20,11 @@ class JsonDoc {
     if (!ok_ || root_.at_pointer(ptr).get_double().get(d) != simdjson::SUCCESS) return std::nullopt;
     return d;
   }
+  std::optional<bool> Bool(std::string_view ptr) const {
+    bool b;
+    if (!ok_ || root_.at_pointer(ptr).get_bool().get(b) != simdjson::SUCCESS) return std::nullopt;
+    return b;
+  }
   std::optional<std::string> Str(std::string_view ptr) const {
     std::string_view s;
     if (!ok_ || root_.at_pointer(ptr).get_string().get(s) != simdjson::SUCCESS) return std::nullopt;
