@@ -45,14 +45,11 @@ int Cycles() {
   return c ? std::atoi(c) : 50;
 }
 
-// Span id -> how many times the server stores it, for events of one source.
-std::map<std::string, int> StoredCounts(net::HttpClient& client, const std::string& source) {
-  std::string spec = fmt::format(
-      R"({{"filters":[{{"label":"source","op":"=","value":"{}"}}],"group_by":["span_id"],"aggregates":["count"],"limit":1000000}})",
-      source);
+// Label value -> summed count of a query grouped by that one label.
+std::map<std::string, uint64_t> CountsBy(net::HttpClient& client, const std::string& spec, const char* label) {
   auto r = client.Post("/v1/query", spec);
+  std::map<std::string, uint64_t> counts;
   EXPECT_TRUE(r.ok()) << r.status().ToString();
-  std::map<std::string, int> counts;
   if (!r.ok()) return counts;
   EXPECT_EQ(r->status, 200) << r->body;
   simdjson::dom::parser parser;
@@ -62,9 +59,19 @@ std::map<std::string, int> StoredCounts(net::HttpClient& client, const std::stri
     return counts;
   }
   for (auto s : root["series"].get_array()) {
-    std::string span(std::string_view(s["labels"]["span_id"].get_string()));
-    for (auto p : s["points"].get_array()) counts[span] += static_cast<int>(p["count"].get_double().value());
+    std::string value(std::string_view(s["labels"][label].get_string()));
+    for (auto p : s["points"].get_array()) counts[value] += static_cast<uint64_t>(p["count"].get_double().value());
   }
+  return counts;
+}
+
+// Span id -> how many times the server stores it, for events of one source.
+std::map<std::string, int> StoredCounts(net::HttpClient& client, const std::string& source) {
+  std::string spec = fmt::format(
+      R"({{"filters":[{{"label":"source","op":"=","value":"{}"}}],"group_by":["span_id"],"aggregates":["count"],"limit":1000000}})",
+      source);
+  std::map<std::string, int> counts;
+  for (const auto& [span, n] : CountsBy(client, spec, "span_id")) counts[span] = static_cast<int>(n);
   return counts;
 }
 
@@ -297,22 +304,7 @@ bool DropManifestBeingSaved(const std::string& data) {
 
 // Source -> events stored.
 std::map<std::string, uint64_t> SourceCounts(net::HttpClient& client) {
-  auto r = client.Post("/v1/query", R"({"group_by":["source"],"aggregates":["count"],"limit":100000})");
-  std::map<std::string, uint64_t> counts;
-  EXPECT_TRUE(r.ok()) << r.status().ToString();
-  if (!r.ok()) return counts;
-  EXPECT_EQ(r->status, 200) << r->body;
-  simdjson::dom::parser parser;
-  simdjson::dom::element root;
-  if (parser.parse(r->body).get(root)) {
-    ADD_FAILURE() << "bad query result";
-    return counts;
-  }
-  for (auto s : root["series"].get_array()) {
-    std::string source(std::string_view(s["labels"]["source"].get_string()));
-    for (auto p : s["points"].get_array()) counts[source] += static_cast<uint64_t>(p["count"].get_double().value());
-  }
-  return counts;
+  return CountsBy(client, R"({"group_by":["source"],"aggregates":["count"],"limit":100000})", "source");
 }
 
 // What a killed server left in its data directory (all of it is cleaned up at
