@@ -224,13 +224,13 @@ int Id(CodecId id) { return static_cast<int>(id); }
 
 int main(int argc, char** argv) {
   RegisterInts("sorted_ts_us_259ms", SortedTimestampsUs(259, 1),
-               {kChooser, Id(CodecId::kDelta), Id(CodecId::kDeltaOfDelta), Id(CodecId::kForBitpack)});
-  RegisterInts("lognormal_dur_us", LognormalDurationsUs(), {kChooser, Id(CodecId::kForBitpack)});
-  RegisterInts("tokens_43pct", TokenCounts(), {kChooser, Id(CodecId::kForBitpack)});
+               {kChooser, Id(CodecId::kDelta), Id(CodecId::kDeltaOfDelta), Id(CodecId::kForBitpack), Id(CodecId::kIntAns)});
+  RegisterInts("lognormal_dur_us", LognormalDurationsUs(), {kChooser, Id(CodecId::kForBitpack), Id(CodecId::kIntAns)});
+  RegisterInts("tokens_43pct", TokenCounts(), {kChooser, Id(CodecId::kForBitpack), Id(CodecId::kIntAns)});
   RegisterInts("dict_codes", DictCodes(), {kChooser, Id(CodecId::kDelta)});
   RegisterInts("session_runs", SessionRuns(), {kChooser, Id(CodecId::kForBitpack)});
   RegisterInts("regular_ts_us", RegularTimestampsUs(), {kChooser, Id(CodecId::kDelta)});
-  RegisterInts("uniform_8bit", UniformBits(8), {Id(CodecId::kForBitpack)});
+  RegisterInts("uniform_8bit", UniformBits(8), {Id(CodecId::kForBitpack), Id(CodecId::kIntAns)});
   RegisterInts("uniform_20bit", UniformBits(20), {Id(CodecId::kForBitpack), Id(CodecId::kIntPlain)});
   RegisterDoubles("costs_usd", Costs(1.0), {kChooser, Id(CodecId::kGorilla), Id(CodecId::kDoublePlain)});
   RegisterDoubles("costs_40pct_nan", Costs(0.4), {kChooser});

@@ -93,7 +93,7 @@ inline void RoundTripOne(const uint8_t* data, size_t size) {
         v.push_back(shape & 0x80 ? (p[i] % 3 == 0 ? -1 : x) : x);
       }
     }
-    Status s = forced ? EncodeIntsWith(static_cast<CodecId>(forced % 10), v.data(), v.size(), &enc)
+    Status s = forced ? EncodeIntsWith(static_cast<CodecId>(forced % 11), v.data(), v.size(), &enc)
                       : (EncodeInts(v.data(), v.size(), &enc), Status::OK());
     if (!s.ok()) return;
     std::vector<int64_t> back(v.size());

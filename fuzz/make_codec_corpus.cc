@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
     std::string enc;
     EncodeInts(v.data(), v.size(), &enc);
     Write(dec, Header(0, v.size()) + enc);
-    for (uint8_t id = 1; id <= 9; ++id) {
+    for (uint8_t id = 1; id <= 10; ++id) {
       std::string forced;
       if (EncodeIntsWith(static_cast<CodecId>(id), v.data(), v.size(), &forced).ok())
         Write(dec, Header(0, v.size()) + forced);
@@ -122,7 +122,7 @@ int main(int argc, char** argv) {
   // Round-trip seeds: every type x shape family x a few forced codecs.
   for (int type = 0; type < 3; ++type) {
     for (int shape : {0, 1, 2, 3, 0x81}) {
-      for (int forced : {0, 1, 2, 3, 4, 5, 6, 7, 8, 9}) {
+      for (int forced : {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}) {
         std::string s = {static_cast<char>(type), static_cast<char>(shape), static_cast<char>(forced)};
         for (int i = 0; i < 96; ++i) s.push_back(static_cast<char>(rng() % (shape == 0 ? 256 : 7)));
         Write(rt, s);

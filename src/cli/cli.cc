@@ -26,6 +26,8 @@ int Main(int argc, char** argv) {
   add("ingest", "store events from NDJSON / JSON array files (optionally gzip or zstd)", SetupIngest);
   add("query", "run a query (JSON spec or flags) and print the result", SetupQuery);
   add("verify", "check every checksum of a data directory", SetupVerify);
+  add("inspect", "show where a data directory's bytes go: per column, dictionary, section and file, with codecs",
+      SetupInspect);
   add("bench", "run a benchmark and print JSON lines", SetupBench);
   try {
     app.parse(argc, argv);

@@ -13,6 +13,7 @@ std::function<int()> SetupServe(CLI::App* app);
 std::function<int()> SetupIngest(CLI::App* app);
 std::function<int()> SetupQuery(CLI::App* app);
 std::function<int()> SetupVerify(CLI::App* app);
+std::function<int()> SetupInspect(CLI::App* app);
 std::function<int()> SetupBench(CLI::App* app);
 
 }  // namespace agentperf::cli

@@ -1,15 +1,58 @@
 // agentperf serve
 #include <fmt/format.h>
+#include <malloc.h>
 #include <signal.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
+#include <thread>
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "core/ingest_backpressure.h"
 #include "core/log.h"
 #include "server/server.h"
 
 namespace agentperf::cli {
+
+namespace {
+
+// Gives memory malloc holds free back to the system, once a second when it
+// holds more than kTrimAbove (docs/architecture.md, "Memory bounds"): a head
+// freed after its flush leaves tens of MiB free in the applier's arena, which
+// would otherwise stay resident (and count in the process's peak when the
+// next allocations land in another arena).
+class MallocTrimmer {
+ public:
+  static constexpr size_t kTrimAbove = size_t{32} << 20;
+  MallocTrimmer() : thread_([this] { Run(); }) {}
+  ~MallocTrimmer() {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  void Run() {
+    std::unique_lock<std::mutex> l(mu_);
+    while (!cv_.wait_for(l, std::chrono::seconds(1), [this] { return stop_; })) {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+      if (mallinfo2().fordblks > kTrimAbove) malloc_trim(0);
+#endif
+    }
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace
 
 std::function<int()> SetupServe(CLI::App* cmd) {
   struct Opts {
@@ -19,6 +62,7 @@ std::function<int()> SetupServe(CLI::App* cmd) {
     double retention_days = 0;
     uint64_t retention_bytes = 0;
     uint64_t flush_rows = store::EmbeddedStoreOptions().flush_rows;
+    uint64_t head_memory_bytes = uint64_t{128} << 20;
   };
   auto o = std::make_shared<Opts>();
   if (const char* tok = std::getenv("AGENTPERF_TOKEN")) o->server.token = tok;
@@ -39,6 +83,11 @@ std::function<int()> SetupServe(CLI::App* cmd) {
       ->capture_default_str();
   cmd->add_option("--flush-rows", o->flush_rows,
                   "flush the in-memory head into a column segment every this many events (0 = only on request)")
+      ->capture_default_str();
+  cmd->add_option("--head-memory-bytes", o->head_memory_bytes,
+                  "when the in-memory heads (the head and those waiting for the flusher) hold more than this, ingest "
+                  "waits for the flusher (0 = no limit; default: $AGENTPERF_HEAD_MEMORY_BYTES or 128 MiB)")
+      ->envname("AGENTPERF_HEAD_MEMORY_BYTES")
       ->capture_default_str();
   cmd->add_option("--log-level", o->log_level, "debug, info, warn or error (default: $AGENTPERF_LOG or info)");
   return [o]() -> int {
@@ -61,8 +110,14 @@ std::function<int()> SetupServe(CLI::App* cmd) {
     so.flush_rows = o->flush_rows;
     so.compaction.max_age_us = static_cast<int64_t>(o->retention_days * 86400e6);
     so.compaction.max_bytes = o->retention_bytes;
+    // Batches between the request and the head (the store counts 3x their WAL bytes).
+    so.wal_max_queued_bytes = uint64_t{64} << 20;
+    MallocTrimmer trimmer;
     auto store = store::EmbeddedStore::Open(so);
     if (!store.ok()) return Fail(store.status());
+    // After replay (which flushes as it goes): ingest waits for the flusher
+    // rather than let the heads grow without bound.
+    if (o->flush_rows > 0) backpressure::SetLimit(o->head_memory_bytes);
     auto srv = server::Server::Start(o->server, store->get());
     if (!srv.ok()) return Fail(srv.status());
     log::Info("serve", "agentperf {} listening on {} (data {}, {} events){}", AGENTPERF_VERSION, (*srv)->url(),

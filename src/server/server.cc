@@ -4,11 +4,16 @@
 #include <fmt/format.h>
 #include <netinet/in.h>
 
+#include <malloc.h>
+
 #include <charconv>
+#include <fstream>
 #include <thread>
 
 #include "core/json_writer.h"
 #include "core/log.h"
+#include "core/ingest_backpressure.h"
+#include "store/segment/segment_reader.h"
 
 namespace agentperf::server {
 
@@ -41,6 +46,55 @@ bool IsLoopbackHost(std::string_view h) {
   return false;
 }
 
+namespace {
+
+// The process's memory, for GET /v1/status ("server.memory"): resident set
+// and its peak (/proc/self/status), thread count, and glibc malloc's view
+// (bytes in use, free bytes it holds, bytes in mmapped chunks). Cheap: one
+// small file read and one mallinfo2() (which walks the arenas' bins).
+void WriteMemory(JsonWriter& w) {
+  w.Key("memory").BeginObject();
+  std::ifstream f("/proc/self/status");
+  std::string line;
+  auto field = [&](std::string_view key, std::string_view name) {
+    if (line.compare(0, key.size(), key) != 0 || line.size() <= key.size() || line[key.size()] != ':') return;
+    uint64_t v = std::strtoull(line.c_str() + key.size() + 1, nullptr, 10);
+    w.Field(name, key == "Threads" ? v : v * 1024);
+  };
+  while (std::getline(f, line)) {
+    field("VmRSS", "rss_bytes");
+    field("VmHWM", "peak_rss_bytes");
+    field("RssAnon", "rss_anon_bytes");
+    field("Threads", "threads");
+  }
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+  struct mallinfo2 mi = mallinfo2();
+  w.Field("malloc_in_use_bytes", static_cast<uint64_t>(mi.uordblks + mi.hblkhd));
+  w.Field("malloc_free_bytes", static_cast<uint64_t>(mi.fordblks));
+  w.Field("malloc_mmapped_bytes", static_cast<uint64_t>(mi.hblkhd));
+  w.Field("malloc_arena_bytes", static_cast<uint64_t>(mi.arena));
+#endif
+  backpressure::Stats hs = backpressure::GetStats();
+  w.Key("heads").BeginObject();
+  w.Field("bytes", hs.bytes);
+  w.Field("count", hs.holders);
+  w.Field("limit_bytes", hs.limit);
+  w.Field("waits", hs.waits);
+  w.Field("wait_ms", hs.wait_ms);
+  w.Field("timeouts", hs.timeouts);
+  w.EndObject();
+  auto ids = store::segment::SegmentReader::GetIdCacheStats();
+  w.Key("segment_id_cache").BeginObject();
+  w.Field("bytes", static_cast<uint64_t>(ids.bytes));
+  w.Field("sets", static_cast<uint64_t>(ids.sets));
+  w.Field("loads", ids.loads);
+  w.Field("evictions", ids.evictions);
+  w.EndObject();
+  w.EndObject();
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& o, store::Store* store) {
   std::string host;
   uint16_t port;
@@ -69,6 +123,7 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& o, store::Sto
     w.Field("requests", st.requests);
     w.Field("rejected_overload", st.rejected_overload);
     w.Field("inflight_bytes", st.inflight_bytes);
+    WriteMemory(w);
     w.EndObject();
     return w.Take();
   });

@@ -23,7 +23,7 @@ struct ServerOptions {
   std::string token;
   int threads = 0;  // 0: one per core, at least 2
   uint64_t max_body_bytes = uint64_t{64} << 20;
-  uint64_t max_inflight_bytes = uint64_t{512} << 20;
+  uint64_t max_inflight_bytes = uint64_t{128} << 20;  // >= max_body_bytes
   int max_connections = 1024;
   event::Limits limits;
   ingest::BodyLimits body_limits;

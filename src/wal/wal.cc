@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "core/clock.h"
+#include "core/ingest_backpressure.h"
 #include "core/log.h"
 
 namespace agentperf::wal {
@@ -78,6 +79,10 @@ Status ScanWal(fs::FileSystem* fs, const std::string& dir, const ReplayFn& fn, R
 }
 
 Wal::Wal(const WalOptions& options) : options_(options) {}
+
+namespace {
+constexpr size_t kKeepGroupBufferBelow = size_t{8} << 20;
+}  // namespace
 
 namespace {
 
@@ -173,6 +178,7 @@ Wal::~Wal() {
     std::lock_guard<std::mutex> l(mu_);
     closing_ = true;
   }
+  closing_flag_.store(true);
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
   if (file_) (void)file_->Close();
@@ -255,6 +261,9 @@ void Wal::CommitGroup(std::vector<Pending>* group) {
     int64_t t2 = MonotonicNanos();
     write_ns_ += static_cast<uint64_t>(t1 - t0);
     sync_ns_ += static_cast<uint64_t>(t2 - t1);
+    // A group that queued up (e.g. during a backpressure wait) can be tens
+    // of MiB: do not keep a buffer that large for the next ones.
+    if (group_buf_.capacity() > kKeepGroupBufferBelow) std::string().swap(group_buf_);
     if (!st.ok()) {
       log::Error("wal", "write of {} records failed: {}; continuing in a new segment", group->size(), st.ToString());
       (void)file_->Truncate(before);  // best effort: drop the failed frames
@@ -339,6 +348,14 @@ void Wal::Run() {
     {
       std::unique_lock<std::mutex> l(mu_);
       cv_.wait(l, [this] { return !queue_.empty() || closing_ || rotate_; });
+      if (!queue_.empty() && !closing_ && backpressure::ShouldWait()) {
+        // The heads hold too much: let the flusher catch up before more
+        // batches go to disk and then into the head (records queue up
+        // meanwhile; Submit refuses them past max_queued_bytes).
+        l.unlock();
+        backpressure::Wait([this] { return closing_flag_.load(std::memory_order_relaxed); });
+        l.lock();
+      }
       rotate = std::exchange(rotate_, false);
       if (queue_.empty() && !rotate) return;  // closing and drained
       group.swap(queue_);

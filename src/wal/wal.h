@@ -9,6 +9,10 @@
 // its last durable record, and writing goes on in a fresh segment, so a
 // transient fault (EIO, disk full) costs only the batches that hit it.
 //
+// Backpressure: before each group the WAL thread waits while the in-memory
+// heads hold more than the process allows (core/ingest_backpressure.h; off
+// unless `agentperf serve` sets a limit).
+//
 // Thread-safety: Submit() and the accessors may be called from any thread.
 // Callbacks run on the WAL thread, one at a time, in submission order; they
 // must not call Submit() synchronously-waiting on its own result.
@@ -130,6 +134,7 @@ class Wal {
   std::vector<Pending> queue_;  // guarded by mu_
   uint64_t queued_bytes_ = 0;   // guarded by mu_
   bool closing_ = false;        // guarded by mu_
+  std::atomic<bool> closing_flag_{false};  // closing_, readable without mu_
   bool rotate_ = false;         // guarded by mu_
   // Closed segments still on disk: number -> (last sequence number, bytes).
   std::map<uint64_t, std::pair<uint64_t, uint64_t>> closed_;  // guarded by mu_

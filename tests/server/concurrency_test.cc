@@ -84,6 +84,14 @@ TEST(ConcurrencyTest, EightThreadsFiftyRequestsEveryEventCountedOnce) {
   ASSERT_TRUE(st.ok());
   EXPECT_EQ(JsonNum(st->body, "/store/events"), distinct);
   EXPECT_EQ(JsonNum(st->body, "/server/inflight_bytes"), 0) << st->body;
+  // The process's memory, as the server sees it: resident set, malloc, heads.
+  EXPECT_GT(JsonNum(st->body, "/server/memory/rss_bytes").value_or(0), 0) << st->body;
+  EXPECT_GE(JsonNum(st->body, "/server/memory/peak_rss_bytes").value_or(0),
+            JsonNum(st->body, "/server/memory/rss_bytes").value_or(1));
+  EXPECT_TRUE(JsonNum(st->body, "/server/memory/malloc_in_use_bytes").has_value());  // 0 under ASan
+  EXPECT_GE(JsonNum(st->body, "/server/memory/heads/count").value_or(0), 1);
+  EXPECT_GT(JsonNum(st->body, "/server/memory/heads/bytes").value_or(0), 0);
+  EXPECT_TRUE(JsonNum(st->body, "/server/memory/segment_id_cache/bytes").has_value());
   // And the same after a restart (from the WAL).
   ts.Restart();
   c = ts.Client();

@@ -13,6 +13,7 @@
 #include <tuple>
 #include <vector>
 
+#include "core/ingest_backpressure.h"
 #include "store/fs/fault_injecting_file_system.h"
 #include "testing/temp_dir.h"
 
@@ -427,6 +428,60 @@ TEST_F(WalTest, DiskFullFailsTheGroupThenRecovers) {
   EXPECT_LE(c['B'], 1);
   EXPECT_LE(c['C'], 1);
   ExpectIncreasingSeqs(back);
+}
+
+// While the in-memory heads hold too much, the WAL thread waits before
+// writing (records queue up) and goes on once memory is released.
+TEST_F(WalTest, WaitsWhileBackpressureIsOn) {
+  struct Limit {
+    Limit() { backpressure::SetLimit(1000, std::chrono::seconds(30)); }
+    ~Limit() { backpressure::SetLimit(0); }
+  } limit;
+  backpressure::Register(800);  // a frozen head
+  backpressure::Register(800);  // the active head
+  Replayed r;
+  auto wal = Open(Options(), &r);
+  ASSERT_NE(wal, nullptr);
+  Acks acks;
+  ASSERT_TRUE(wal->Submit("a", acks.For("a")).ok());
+  ASSERT_TRUE(wal->Submit("b", acks.For("b")).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_TRUE(acks.Take().empty());
+  EXPECT_EQ(wal->Stats().queued_records, 2u);
+  backpressure::Unregister(800);  // the frozen head was flushed
+  acks.WaitFor(2);
+  for (const auto& a : acks.Take()) EXPECT_TRUE(a.status.ok());
+  EXPECT_EQ(wal->Stats().groups, 1u);  // the queued records went in one group
+  // Under the limit: no waiting.
+  ASSERT_TRUE(wal->Submit("c", acks.For("c")).ok());
+  acks.WaitFor(3);
+  backpressure::Unregister(800);
+  EXPECT_GE(backpressure::GetStats().waits, 1u);
+}
+
+// Closing the log does not wait for memory to be released.
+TEST_F(WalTest, CloseWhileWaitingForBackpressure) {
+  struct Limit {
+    Limit() { backpressure::SetLimit(1000, std::chrono::seconds(60)); }
+    ~Limit() { backpressure::SetLimit(0); }
+  } limit;
+  backpressure::Register(800);
+  backpressure::Register(800);
+  Acks acks;
+  const auto t0 = std::chrono::steady_clock::now();
+  {
+    Replayed r;
+    auto wal = Open(Options(), &r);
+    ASSERT_NE(wal, nullptr);
+    ASSERT_TRUE(wal->Submit("a", acks.For("a")).ok());
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }  // the destructor drains the queue
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));
+  ASSERT_EQ(acks.Take().size(), 1u);
+  EXPECT_TRUE(acks.Take()[0].status.ok());
+  backpressure::Unregister(800);
+  backpressure::Unregister(800);
+  EXPECT_EQ(Reopen(Options()).records.size(), 1u);
 }
 
 TEST_F(WalTest, QueueFullIsResourceExhausted) {

@@ -13,6 +13,12 @@
 
 namespace agentperf::api {
 
+namespace {
+// Request bodies (compressed size) above which the per-thread JSON decoder is
+// dropped after use (see PostEvents).
+constexpr size_t kKeepDecoderBelow = size_t{4} << 20;
+}  // namespace
+
 using server::HttpRequest;
 using server::HttpResponse;
 using server::Responder;
@@ -160,10 +166,15 @@ void RestApi::PostEvents(HttpRequest&& req, Responder respond) {
   if (!decoder) decoder = std::make_unique<event::JsonBatchDecoder>(options_.limits);
   event::EventBatch batch;
   event::DecodeError err;
+  const size_t body_bytes = req.body.size();
   agentperf::Status st =
       ingest::DecodeEventsBody(&req.body, *enc, options_.body_limits, decoder.get(), WallMicros(), &batch, &err);
   // The body is no longer needed; give its memory back before waiting on disk.
   std::string().swap(req.body);
+  // The decoder keeps buffers sized for the largest body it parsed (~14
+  // bytes per JSON byte): after an unusually large body (or one that
+  // decompressed to much more), drop them rather than keep them per thread.
+  if (body_bytes > kKeepDecoderBelow || batch.size() > kKeepDecoderBelow / 256) decoder.reset();
   auto error_json = [](int code, std::string_view name, const event::DecodeError& e) {
     JsonWriter w;
     w.BeginObject();

@@ -16,6 +16,7 @@ std::string_view CodecName(uint8_t id) {
     case CodecId::kIntSparse: return "int_sparse";
     case CodecId::kGcd: return "gcd";
     case CodecId::kIntZstd: return "int_zstd";
+    case CodecId::kIntAns: return "int_ans";
     case CodecId::kDoublePlain: return "double_plain";
     case CodecId::kDoubleConstant: return "double_constant";
     case CodecId::kGorilla: return "gorilla";

@@ -37,6 +37,7 @@ enum class CodecId : uint8_t {
   kIntSparse = 7,      // bitmap of non-default rows + nested chunk of their values
   kGcd = 8,            // v = offset + factor * u, u a nested int chunk
   kIntZstd = 9,        // zstd over a nested int chunk
+  kIntAns = 10,        // (deltas of) values as rANS-coded hybrid tokens + raw low bits
   // Doubles (bit-exact).
   kDoublePlain = 32,
   kDoubleConstant = 33,
@@ -79,5 +80,11 @@ Status EncodeStringsWith(CodecId id, const std::string_view* v, size_t n, std::s
 
 // The codec id of an encoded chunk (its first byte; 0 for an empty chunk).
 uint8_t ChunkCodec(std::string_view chunk);
+
+// For diagnostics (`agentperf inspect`): the codec tree of a chunk of n
+// values, e.g. "gcd(dod)", "rle(delta,for_bitpack)", "int_zstd(for_bitpack)";
+// "?" where the input cannot be followed. Never fails.
+enum class ChunkType { kInts, kDoubles, kStrings };
+std::string DescribeChunk(std::string_view chunk, size_t n, ChunkType type);
 
 }  // namespace agentperf::store::codec

@@ -1,10 +1,13 @@
 // The integer chooser: one cheap analysis pass (min, max, runs, common factor,
 // most common value from a sample), exact sizes of the packed codecs computed
-// without writing them, real encodings only for the nested candidates (gcd,
-// rle, sparse), and zstd over the winner when that saves at least 10%.
+// without writing them, the entropy-coded size (int_ans) estimated from a
+// histogram for the plain values and the best delta transform, real encodings
+// only for the nested candidates (gcd, rle, sparse) and an int_ans that looks
+// smaller, and zstd over the winner when that saves at least 10%.
 #include <algorithm>
 #include <vector>
 
+#include "store/codec/ans.h"
 #include "store/codec/bitpack.h"
 #include "store/codec/int_codecs.h"
 #include "store/codec/zstd_wrap.h"
@@ -15,6 +18,10 @@ namespace {
 using ints::DeltaParams;
 
 constexpr CodecMask kNoNesting = ~(Bit(CodecId::kIntZstd));
+// int_ans is tried for chunks of at least this many values whose best
+// encoding so far takes at least this many bytes (below, its table does not pay).
+constexpr size_t kMinAnsValues = 32;
+constexpr size_t kMinAnsBytes = 48;
 
 struct Stats {
   int64_t min = 0, max = 0;
@@ -79,6 +86,15 @@ struct PackedChoice {
   CodecId id = CodecId::kIntPlain;
   size_t size = SIZE_MAX;
   DeltaParams params;
+  // The better of delta and dod, as an int_ans transform (order 0: neither
+  // applies), and the estimated packed sizes of the values and of that transform.
+  ans::Transform delta_transform;
+  size_t for_size = SIZE_MAX, delta_size = SIZE_MAX;
+  void Set(CodecId i, size_t s, DeltaParams p) {
+    id = i;
+    size = s;
+    params = p;
+  }
 };
 
 size_t HeaderSize(std::initializer_list<int64_t> svarints) {
@@ -133,18 +149,26 @@ PackedChoice ChoosePacked(const int64_t* v, size_t n, const Stats& s, CodecMask 
   if (allowed & Bit(CodecId::kForBitpack)) {
     const auto lo = static_cast<uint64_t>(s.min);
     size_t size = 1 + HeaderSize({s.min}) + EstimatePacked(n, [&](size_t i) { return static_cast<uint64_t>(v[i]) - lo; });
-    if (size < best.size) best = {CodecId::kForBitpack, size, {}};
+    if (size < best.size) best.Set(CodecId::kForBitpack, size, {});
+    best.for_size = size;
   }
-  if (n >= 2 && (allowed & Bit(CodecId::kDelta))) {
+  size_t delta_size = SIZE_MAX;
+  if (n >= 2 && (allowed & (Bit(CodecId::kDelta) | Bit(CodecId::kIntAns)))) {
     DeltaParams p;
     size_t size = 2 + HeaderSize({v[0]}) + BestParams(n - 1, s.min_delta, [&](size_t i) { return Diff(v, i); }, &p);
-    if (size < best.size) best = {CodecId::kDelta, size, p};
+    if (size < best.size && (allowed & Bit(CodecId::kDelta))) best.Set(CodecId::kDelta, size, p);
+    delta_size = best.delta_size = size;
+    best.delta_transform = {1, p.zigzag, p.base};
   }
-  if (n >= 3 && (allowed & Bit(CodecId::kDeltaOfDelta))) {
+  if (n >= 3 && (allowed & (Bit(CodecId::kDeltaOfDelta) | Bit(CodecId::kIntAns)))) {
     DeltaParams p;
     size_t size = 2 + HeaderSize({v[0], static_cast<int64_t>(Diff(v, 0))}) +
                   BestParams(n - 2, s.min_dod, [&](size_t i) { return Diff(v, i + 1) - Diff(v, i); }, &p);
-    if (size < best.size) best = {CodecId::kDeltaOfDelta, size, p};
+    if (size < best.size && (allowed & Bit(CodecId::kDeltaOfDelta))) best.Set(CodecId::kDeltaOfDelta, size, p);
+    if (size < delta_size) {
+      best.delta_transform = {2, p.zigzag, p.base};
+      best.delta_size = size;
+    }
   }
   return best;
 }
@@ -232,6 +256,44 @@ void ChooseInts(const int64_t* v, size_t n, CodecMask allowed, std::string* out)
       }
     }
   }
+  // Last: entropy coding must beat every other candidate by its margin.
+  const bool have_packed = factor < 2 || n < 64;
+  if (have_packed && (allowed & Bit(CodecId::kIntAns)) && n >= kMinAnsValues && best_size >= kMinAnsBytes) {
+    // Entropy coding of the values and of their better delta transform, by estimate; written only if it may win.
+    std::vector<uint64_t> u(n);
+    ans::Transform chosen;
+    ans::TokenConfig config;
+    size_t est = SIZE_MAX;
+    // Both transforms unless bit-packing clearly prefers one (then so does entropy coding).
+    const size_t fs = packed.for_size, ds = packed.delta_size;
+    const bool has_delta = packed.delta_transform.order != 0 && ds != SIZE_MAX;
+    const bool values = !(has_delta && fs != SIZE_MAX && ds * 5 <= fs * 4);
+    const bool deltas = has_delta && !(fs != SIZE_MAX && fs * 5 <= ds * 4);
+    const ans::Transform transforms[2] = {{0, false, s.min}, packed.delta_transform};
+    for (const ans::Transform& t : transforms) {
+      if (&t == transforms ? !values : !deltas) continue;
+      ans::TokenConfig c;
+      const size_t m = ans::Apply(v, n, t, u.data());
+      const size_t e = ans::EstimateSize(u.data(), m, &c);
+      if (e < est) {
+        est = e;
+        chosen = t;
+        config = c;
+      }
+    }
+    // It decodes several times slower than bit-packing: it must save at
+    // least 3 % and at least 1/8 bit per value.
+    auto pays = [&](size_t size) { return size * 100 < best_size * 97 && size + n / 64 < best_size; };
+    if (pays(est)) {
+      std::string cand;
+      ans::Put(v, n, chosen, config, &cand);
+      if (pays(cand.size())) {
+        best_size = cand.size();
+        best = std::move(cand);
+        packed.size = SIZE_MAX;
+      }
+    }
+  }
   if (!best.empty()) {
     out->append(best);
   } else if (packed.size == best_size) {
@@ -243,7 +305,9 @@ void ChooseInts(const int64_t* v, size_t n, CodecMask allowed, std::string* out)
   } else {
     ints::PutPlain(v, n, out);
   }
-  if ((allowed & Bit(CodecId::kIntZstd)) && out->size() - start >= 128) {
+  // zstd cannot squeeze an entropy-coded chunk: not tried then.
+  if ((allowed & Bit(CodecId::kIntZstd)) && out->size() - start >= 128 &&
+      static_cast<uint8_t>((*out)[start]) != static_cast<uint8_t>(CodecId::kIntAns)) {
     std::string_view inner(out->data() + start, out->size() - start);
     std::string z;
     zstd_wrap::Put(CodecId::kIntZstd, inner, 1, &z);
@@ -306,6 +370,23 @@ Status EncodeIntsAs(CodecId id, const int64_t* v, size_t n, std::string* out) {
       std::string inner;
       ChooseInts(v, n, all, &inner);
       zstd_wrap::Put(CodecId::kIntZstd, inner, 3, out);
+      return Status::OK();
+    }
+    case CodecId::kIntAns: {  // the better of the values and their best delta transform, by estimate
+      ans::Transform chosen{0, false, min};
+      ans::TokenConfig config;
+      std::vector<uint64_t> u(n);
+      size_t est = ans::EstimateSize(u.data(), ans::Apply(v, n, chosen, u.data()), &config);
+      if (n >= 3) {
+        const ans::Transform t = ChoosePacked(v, n, Analyze(v, n), Bit(CodecId::kIntAns)).delta_transform;
+        ans::TokenConfig c;
+        const size_t e = ans::EstimateSize(u.data(), ans::Apply(v, n, t, u.data()), &c);
+        if (e < est) {
+          chosen = t;
+          config = c;
+        }
+      }
+      ans::Put(v, n, chosen, config, out);
       return Status::OK();
     }
     default:

@@ -5,6 +5,7 @@
 #include <numeric>
 #include <vector>
 
+#include "store/codec/ans.h"
 #include "store/codec/bitmap.h"
 #include "store/codec/bitpack.h"
 #include "store/codec/zstd_wrap.h"
@@ -284,6 +285,8 @@ Status DecodeIntsAt(std::string_view in, size_t n, int64_t* out, int depth) {
       if (!zstd_wrap::Get(body, MaxZstdRaw(n), &inner)) return Corrupt(name, "bad zstd frame");
       return DecodeIntsAt(inner, n, out, depth + 1);
     }
+    case CodecId::kIntAns:
+      return ans::Decode(body, n, out);
     default:
       return Corrupt("ints", "unknown codec " + std::to_string(id));
   }

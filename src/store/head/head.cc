@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 
+#include "core/ingest_backpressure.h"
 #include "event/codec.h"
 
 namespace agentperf::store {
@@ -96,7 +97,6 @@ const T* ChunkOr(const ChunkedColumn<T>& col, size_t c, const T* fallback) {
 Head::Head()
     : kind_(0),
       status_(0),
-      block_stats_(new BlockStats[kMaxChunks]),
       ids_(std::make_unique<IdIndex>(this)) {
   for (int i = 0; i < kNumStrFields; ++i) {
     str_[i] = std::make_unique<ChunkedColumn<uint32_t>>(0);
@@ -106,9 +106,30 @@ Head::Head()
   for (int i = 0; i < kNumFloatFields; ++i) {
     floats_[i] = std::make_unique<ChunkedColumn<double>>(std::numeric_limits<double>::quiet_NaN());
   }
+  accounted_bytes_ = MemoryBytesLocked();  // no other thread knows this head yet
+  backpressure::Register(accounted_bytes_);
 }
 
-Head::~Head() = default;
+Head::~Head() {
+  for (auto& p : block_stats_) delete[] p.load(std::memory_order_relaxed);
+  backpressure::Unregister(accounted_bytes_);
+}
+
+Head::BlockStats& Head::WriterStats(size_t c) {
+  std::atomic<BlockStats*>& slot = block_stats_[c >> kPageBits];
+  BlockStats* page = slot.load(std::memory_order_relaxed);
+  if (page == nullptr) {
+    page = new BlockStats[kPageChunks];
+    slot.store(page, std::memory_order_release);
+    ++block_stats_pages_;
+  }
+  return page[c & (kPageChunks - 1)];
+}
+
+const Head::BlockStats* Head::Stats(size_t c) const {
+  const BlockStats* page = block_stats_[c >> kPageBits].load(std::memory_order_acquire);
+  return page != nullptr ? &page[c & (kPageChunks - 1)] : nullptr;
+}
 
 ApplyResult Head::Apply(const event::EventBatch& batch, const std::vector<bool>* keep) {
   ApplyResult r;
@@ -176,7 +197,7 @@ ApplyResult Head::Apply(const event::EventBatch& batch, const std::vector<bool>*
       event::EncodeAttrs(batch.AttrsOf(e), e.attr_count, &blob_buf_);
       attr_ref_.Set(row, attr_blobs_.Intern(blob_buf_));
     }
-    BlockStats& bs = block_stats_[row >> kChunkBits];
+    BlockStats& bs = WriterStats(row >> kChunkBits);
     if (e.start_us < bs.min_start.load(std::memory_order_relaxed)) bs.min_start.store(e.start_us, std::memory_order_relaxed);
     if (e.start_us > bs.max_start.load(std::memory_order_relaxed)) bs.max_start.store(e.start_us, std::memory_order_relaxed);
     min_start = std::min(min_start, e.start_us);
@@ -187,6 +208,11 @@ ApplyResult Head::Apply(const event::EventBatch& batch, const std::vector<bool>*
   if (min_start < min_start_.load(std::memory_order_relaxed)) min_start_.store(min_start, std::memory_order_relaxed);
   if (max_start > max_start_.load(std::memory_order_relaxed)) max_start_.store(max_start, std::memory_order_relaxed);
   rows_.store(row, std::memory_order_release);
+  const uint64_t now = MemoryBytesLocked();
+  if (now != accounted_bytes_) {
+    backpressure::Update(accounted_bytes_, now);
+    accounted_bytes_ = now;
+  }
   return r;
 }
 
@@ -233,9 +259,9 @@ uint64_t Head::ScanBlocks(int64_t from_us, int64_t to_us,
   const uint64_t n = rows();
   const size_t chunks = (n + kChunkRows - 1) / kChunkRows;
   for (size_t c = 0; c < chunks; ++c) {
-    const BlockStats& bs = block_stats_[c];
-    int64_t lo = bs.min_start.load(std::memory_order_relaxed);
-    int64_t hi = bs.max_start.load(std::memory_order_relaxed);
+    const BlockStats* bs = Stats(c);  // set before the rows were published
+    int64_t lo = bs != nullptr ? bs->min_start.load(std::memory_order_relaxed) : INT64_MAX;
+    int64_t hi = bs != nullptr ? bs->max_start.load(std::memory_order_relaxed) : INT64_MIN;
     if (lo >= to_us || hi < from_us) {
       ++skipped;
       continue;
@@ -262,13 +288,17 @@ uint64_t Head::ScanBlocks(int64_t from_us, int64_t to_us,
 
 size_t Head::MemoryBytes() const {
   std::lock_guard<std::mutex> l(mu_);
+  return MemoryBytesLocked();
+}
+
+size_t Head::MemoryBytesLocked() const {
   size_t b = start_us_.bytes() + dur_us_.bytes() + kind_.bytes() + status_.bytes() + id_lo_.bytes() +
              id_hi_.bytes() + attr_ref_.bytes() + attr_blobs_.MemoryBytes() + ids_->bytes();
   for (const auto& c : str_) b += c->bytes();
   for (const auto& c : ints_) b += c->bytes();
   for (const auto& c : floats_) b += c->bytes();
   for (const auto& d : dicts_) b += d->MemoryBytes();
-  return b + kMaxChunks * sizeof(BlockStats);
+  return b + sizeof(block_stats_) + block_stats_pages_ * kPageChunks * sizeof(BlockStats);
 }
 
 }  // namespace agentperf::store

@@ -75,6 +75,7 @@ class Head {
 
  private:
   class IdIndex;
+  size_t MemoryBytesLocked() const;  // REQUIRES mu_ held (or the writer with no concurrent reader of ids_)
   struct BlockStats {
     std::atomic<int64_t> min_start{INT64_MAX};
     std::atomic<int64_t> max_start{INT64_MIN};
@@ -94,13 +95,21 @@ class Head {
   std::array<std::unique_ptr<ChunkedColumn<double>>, event::kNumFloatFields> floats_;
   ChunkedColumn<uint32_t> attr_ref_;  // code in attr_blobs_; 0 = no attributes
   std::array<std::unique_ptr<StringDict>, event::kNumStrFields> dicts_;
-  std::unique_ptr<BlockStats[]> block_stats_;
+  // Per-chunk start-time bounds, in pages of kPageChunks allocated by the
+  // writer on first use (like ChunkedColumn; published before the rows).
+  std::array<std::atomic<BlockStats*>, kDirPages> block_stats_{};
+  size_t block_stats_pages_ = 0;  // writer
+  BlockStats& WriterStats(size_t chunk);
+  const BlockStats* Stats(size_t chunk) const;
   std::unique_ptr<IdIndex> ids_;
   mutable std::mutex mu_;     // guards ids_ and the dictionaries' hash tables (writer vs Contains/FindCode)
   StringDict attr_blobs_;     // attribute blobs, interned (identical blobs shared)
   std::string blob_buf_;      // writer scratch
   std::vector<uint32_t> id_hashes_;   // writer scratch
   std::vector<uint32_t> str_hashes_;  // writer scratch
+  // This head's bytes as last reported to core/ingest_backpressure (every
+  // head is a holder there: ingest may wait for frozen heads to be flushed).
+  uint64_t accounted_bytes_ = 0;  // writer; destructor
 };
 
 }  // namespace agentperf::store

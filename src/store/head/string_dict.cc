@@ -17,6 +17,7 @@ const char* StringDict::Store(std::string_view s) {
   if (s.size() > left_) {
     size_t n = s.size() > kBlock / 8 ? s.size() : kBlock;
     blocks_.emplace_back(new char[n]);
+    block_bytes_ += n;
     cur_ = blocks_.back().get();
     left_ = n;
   }
@@ -77,7 +78,7 @@ uint32_t StringDict::Find(std::string_view s) const {
 }
 
 size_t StringDict::MemoryBytes() const {
-  return table_.size() * sizeof(uint64_t) + entries_.bytes() + string_bytes_ + blocks_.size() * 16;
+  return table_.size() * sizeof(uint64_t) + entries_.bytes() + block_bytes_ + blocks_.capacity() * sizeof(blocks_[0]);
 }
 
 }  // namespace agentperf::store

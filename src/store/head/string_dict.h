@@ -69,6 +69,7 @@ class StringDict final : public query::Dictionary {
   char* cur_ = nullptr;
   size_t left_ = 0;
   size_t string_bytes_ = 0;
+  size_t block_bytes_ = 0;  // allocated for string bytes (>= string_bytes_)
 };
 
 }  // namespace agentperf::store

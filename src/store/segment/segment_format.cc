@@ -28,8 +28,9 @@ Status CheckHeader(std::string_view header) {
     return Status::Corruption("not a segment file (bad header magic)");
   }
   uint32_t version = DecodeFixed32(header.data() + 8);
-  if (version != kFormatVersion) {
-    return Status::FailedPrecondition(fmt::format("segment format {} (this agentperf reads {})", version, kFormatVersion));
+  if (version < kMinFormatVersion || version > kFormatVersion) {
+    return Status::FailedPrecondition(
+        fmt::format("segment format {} (this agentperf reads {} to {})", version, kMinFormatVersion, kFormatVersion));
   }
   return Status::OK();
 }

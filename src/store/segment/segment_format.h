@@ -18,7 +18,11 @@ namespace agentperf::store::segment {
 
 constexpr std::string_view kHeaderMagic = "APSEGv01";
 constexpr std::string_view kTrailerMagic = "APSEGEND";
-constexpr uint32_t kFormatVersion = 1;
+// Version 2 (written): the layout of version 1; chunks may use codec 10
+// (int_ans) and the id filter may be a binary fuse filter, which readers of
+// version 1 do not know. Readers accept versions kMinFormatVersion..kFormatVersion.
+constexpr uint32_t kFormatVersion = 2;
+constexpr uint32_t kMinFormatVersion = 1;
 constexpr size_t kHeaderSize = 16;
 constexpr size_t kTrailerSize = 16;
 constexpr size_t kBlockRows = 16384;

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <list>
+#include <unordered_map>
 
 #include "core/coding.h"
 #include "event/event_id.h"
@@ -35,6 +37,83 @@ Status Narrow(const std::vector<int64_t>& wide, size_t n, uint64_t limit, T* out
 }
 
 }  // namespace
+
+// The process-wide LRU of sorted id sets. Lock order: mu_, then a reader's mu_.
+class SegmentReader::IdCache {
+ public:
+  static IdCache& Get() {
+    static IdCache* cache = new IdCache();  // never destroyed: readers may outlive static destruction
+    return *cache;
+  }
+
+  // `r` has just set its sorted_ids_ (of `bytes`): account for it, most
+  // recently used, and drop the least recently used sets over the budget.
+  void Insert(const SegmentReader* r, size_t bytes) {
+    std::lock_guard<std::mutex> l(mu_);
+    ++loads_;
+    auto it = where_.find(r);
+    if (it != where_.end()) {
+      lru_.splice(lru_.begin(), lru_, it->second);
+      return;
+    }
+    lru_.emplace_front(r, bytes);
+    where_[r] = lru_.begin();
+    bytes_ += bytes;
+    EvictLocked();
+  }
+  void Touch(const SegmentReader* r) {
+    std::lock_guard<std::mutex> l(mu_);
+    auto it = where_.find(r);
+    if (it != where_.end() && it->second != lru_.begin()) lru_.splice(lru_.begin(), lru_, it->second);
+  }
+  // From ~SegmentReader.
+  void Remove(const SegmentReader* r) {
+    std::lock_guard<std::mutex> l(mu_);
+    auto it = where_.find(r);
+    if (it == where_.end()) return;
+    bytes_ -= it->second->second;
+    lru_.erase(it->second);
+    where_.erase(it);
+  }
+  void SetBudget(size_t bytes) {
+    std::lock_guard<std::mutex> l(mu_);
+    budget_ = bytes;
+    EvictLocked();
+  }
+  IdCacheStats Stats() {
+    std::lock_guard<std::mutex> l(mu_);
+    return IdCacheStats{bytes_, lru_.size(), loads_, evictions_};
+  }
+
+ private:
+  void EvictLocked() {
+    while (bytes_ > budget_ && lru_.size() > 1) {
+      auto [victim, bytes] = lru_.back();
+      {
+        std::lock_guard<std::mutex> vl(victim->mu_);
+        victim->sorted_ids_.reset();
+      }
+      where_.erase(victim);
+      lru_.pop_back();
+      bytes_ -= bytes;
+      ++evictions_;
+    }
+  }
+
+  std::mutex mu_;
+  std::list<std::pair<const SegmentReader*, size_t>> lru_;  // most recently used first
+  std::unordered_map<const SegmentReader*, std::list<std::pair<const SegmentReader*, size_t>>::iterator> where_;
+  size_t bytes_ = 0;
+  size_t budget_ = kDefaultIdCacheBytes;
+  uint64_t loads_ = 0;
+  uint64_t evictions_ = 0;
+};
+
+SegmentReader::~SegmentReader() { IdCache::Get().Remove(this); }
+
+void SegmentReader::SetIdCacheBudget(size_t bytes) { IdCache::Get().SetBudget(bytes); }
+
+SegmentReader::IdCacheStats SegmentReader::GetIdCacheStats() { return IdCache::Get().Stats(); }
 
 Result<std::shared_ptr<SegmentReader>> SegmentReader::Open(fs::FileSystem* fs, const std::string& path, uint64_t no) {
   std::shared_ptr<SegmentReader> r(new SegmentReader());
@@ -120,6 +199,11 @@ Result<const SegmentDict*> SegmentReader::AttrDict() const {
 }
 
 Status SegmentReader::ReadBlock(size_t bi, const ColumnSet& cols, BlockBuffer* buf, query::ColumnBlock* out) const {
+  return ReadBlockWith(bi, cols, nullptr, buf, out);
+}
+
+Status SegmentReader::ReadBlockWith(size_t bi, const ColumnSet& cols, const SegmentDict* const* dicts,
+                                    BlockBuffer* buf, query::ColumnBlock* out) const {
   const BlockInfo& b = footer_.blocks[bi];
   const size_t n = b.rows;
   AP_RETURN_IF_ERROR(ReadExact(*file_, b.offset, b.bytes(), &buf->raw));
@@ -146,7 +230,10 @@ Status SegmentReader::ReadBlock(size_t bi, const ColumnSet& cols, BlockBuffer* b
         out->dicts[f] = EmptyDictionary();
         continue;
       }
-      AP_ASSIGN_OR_RETURN(const SegmentDict* d, Dict(static_cast<event::StrField>(f)));
+      const SegmentDict* d = dicts != nullptr ? dicts[f] : nullptr;
+      if (d == nullptr) {
+        AP_ASSIGN_OR_RETURN(d, Dict(static_cast<event::StrField>(f)));
+      }
       out->dicts[f] = d;
       AP_RETURN_IF_ERROR(codec::DecodeInts(chunk, n, buf->wide.data()).WithContext(ctx()));
       AP_RETURN_IF_ERROR(Narrow(buf->wide, n, d->Size(), buf->str[f].data(), "dictionary code").WithContext(ctx()));
@@ -189,10 +276,22 @@ Status SegmentReader::ReadIds(std::vector<Hash128>* ids) const {
   constexpr int kSpan = static_cast<int>(event::StrField::kSpanId);
   ColumnSet cols;
   cols.set(kColKind).set(kColStr0 + kSession).set(kColStr0 + kSpan);
+  // The session and span id dictionaries are large and needed only here
+  // (unless a query already loaded them): load them for this call only.
+  std::array<const SegmentDict*, event::kNumStrFields> dicts{};
+  SegmentDict own[2];
+  for (int k = 0; k < 2; ++k) {
+    const int f = k == 0 ? kSession : kSpan;
+    dicts[f] = dict_ptrs_[f].load(std::memory_order_acquire);
+    if (dicts[f] == nullptr) {
+      AP_RETURN_IF_ERROR(LoadDict(footer_.dicts[f], dict_offsets_[f], &own[k]));
+      dicts[f] = &own[k];
+    }
+  }
   BlockBuffer buf;
   query::ColumnBlock b;
   for (size_t i = 0; i < footer_.blocks.size(); ++i) {
-    AP_RETURN_IF_ERROR(ReadBlock(i, cols, &buf, &b));
+    AP_RETURN_IF_ERROR(ReadBlockWith(i, cols, dicts.data(), &buf, &b));
     for (size_t r = 0; r < b.rows; ++r) {
       std::string_view span = b.dicts[kSpan]->Lookup(b.str[kSpan][r]);
       ids->push_back(span.empty() ? Hash128{}
@@ -230,9 +329,16 @@ Result<bool> SegmentReader::Contains(const Hash128& id) const {
     auto v = std::make_shared<std::vector<Hash128>>();
     AP_RETURN_IF_ERROR(ReadIds(v.get()));
     std::sort(v->begin(), v->end());
-    std::lock_guard<std::mutex> l(mu_);
-    if (!sorted_ids_) sorted_ids_ = std::move(v);
-    ids = sorted_ids_;
+    v->shrink_to_fit();
+    const size_t bytes = v->capacity() * sizeof(Hash128);
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      if (!sorted_ids_) sorted_ids_ = std::move(v);
+      ids = sorted_ids_;
+    }
+    IdCache::Get().Insert(this, bytes);  // may drop other readers' sets (never this one)
+  } else {
+    IdCache::Get().Touch(this);
   }
   return std::binary_search(ids->begin(), ids->end(), id);
 }

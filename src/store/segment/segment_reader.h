@@ -4,6 +4,11 @@
 // dictionaries (session, message, span ids) the first time a query needs
 // them.
 //
+// Memory: the sorted id set Contains() builds on a filter hit (16 bytes per
+// row) is kept in a process-wide LRU cache bounded by bytes (IdCacheBudget);
+// ReadIds does not keep the id dictionaries it needs. Dictionaries loaded for
+// queries stay until the reader goes (callers hold raw pointers to them).
+//
 // Thread-safety: every method is safe to call concurrently (lazy loads are
 // guarded; blocks decode into the caller's buffer).
 #pragma once
@@ -48,6 +53,22 @@ class SegmentDict final : public query::Dictionary {
 class SegmentReader {
  public:
   static Result<std::shared_ptr<SegmentReader>> Open(fs::FileSystem* fs, const std::string& path, uint64_t no);
+  ~SegmentReader();
+  SegmentReader(const SegmentReader&) = delete;
+  SegmentReader& operator=(const SegmentReader&) = delete;
+
+  // Bytes of sorted id sets (see Contains) all readers of the process keep
+  // together; least recently used sets beyond it are dropped (the most
+  // recently used one is always kept). Default kDefaultIdCacheBytes.
+  static constexpr size_t kDefaultIdCacheBytes = size_t{48} << 20;
+  static void SetIdCacheBudget(size_t bytes);
+  struct IdCacheStats {
+    size_t bytes = 0;       // held now
+    size_t sets = 0;        // id sets held now
+    uint64_t loads = 0;     // id sets built since start
+    uint64_t evictions = 0;
+  };
+  static IdCacheStats GetIdCacheStats();
 
   uint64_t number() const { return no_; }
   const std::string& path() const { return path_; }
@@ -78,8 +99,13 @@ class SegmentReader {
   size_t MemoryBytes() const;
 
  private:
+  class IdCache;
   SegmentReader() = default;
   Status LoadDict(const DictInfo& info, uint64_t offset, SegmentDict* d) const;
+  // ReadBlock with the dictionaries of some string fields given (non-null
+  // entries of `dicts`) instead of loaded and kept.
+  Status ReadBlockWith(size_t i, const ColumnSet& cols, const SegmentDict* const* dicts, BlockBuffer* buf,
+                       query::ColumnBlock* out) const;
 
   fs::FileSystem* fs_ = nullptr;
   std::string path_;
@@ -93,6 +119,7 @@ class SegmentReader {
   mutable std::mutex mu_;  // guards the lazily loaded members below
   mutable std::array<std::unique_ptr<SegmentDict>, event::kNumStrFields + 1> dicts_;  // last = attributes
   mutable std::array<std::atomic<const SegmentDict*>, event::kNumStrFields + 1> dict_ptrs_{};
+  // Set by Contains, dropped by the IdCache (a Contains in progress keeps its copy).
   mutable std::shared_ptr<const std::vector<Hash128>> sorted_ids_;
 };
 

@@ -12,7 +12,8 @@ namespace agentperf::store::codec {
 namespace {
 
 const CodecId kIntCodecs[] = {CodecId::kIntPlain, CodecId::kForBitpack, CodecId::kDelta, CodecId::kDeltaOfDelta,
-                              CodecId::kRle,      CodecId::kIntSparse,  CodecId::kGcd,   CodecId::kIntZstd};
+                              CodecId::kRle,      CodecId::kIntSparse,  CodecId::kGcd,   CodecId::kIntZstd,
+                              CodecId::kIntAns};
 const CodecId kDoubleCodecs[] = {CodecId::kDoublePlain, CodecId::kGorilla, CodecId::kDecimal, CodecId::kDoubleSparse,
                                  CodecId::kDoubleZstd};
 const CodecId kStringCodecs[] = {CodecId::kStringPlain, CodecId::kFrontCoded, CodecId::kStructuredId,

@@ -21,7 +21,7 @@ std::vector<Chunk> Chunks() {
     std::string enc;
     EncodeInts(v.data(), v.size(), &enc);
     chunks.push_back({0, v.size(), enc});
-    for (uint8_t id = 1; id <= 9; ++id) {
+    for (uint8_t id = 1; id <= 10; ++id) {
       std::string forced;
       if (EncodeIntsWith(static_cast<CodecId>(id), v.data(), v.size(), &forced).ok()) chunks.push_back({0, v.size(), forced});
     }

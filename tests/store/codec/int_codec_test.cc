@@ -14,7 +14,7 @@ constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
 constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
 constexpr CodecId kIntCodecs[] = {CodecId::kIntPlain, CodecId::kForBitpack, CodecId::kDelta,
                                   CodecId::kDeltaOfDelta, CodecId::kRle, CodecId::kIntSparse,
-                                  CodecId::kGcd, CodecId::kIntZstd};
+                                  CodecId::kGcd, CodecId::kIntZstd, CodecId::kIntAns};
 
 std::vector<std::vector<int64_t>> EdgeCases() {
   std::mt19937_64 rng(7);
@@ -94,7 +94,7 @@ TEST(IntCodecTest, ChooserPicksExpectedCodecs) {
   EXPECT_EQ(chosen(codes), "delta");
   EXPECT_EQ(chosen(testing::SortedTimestampsUs(4096, 259, 1)), "gcd");   // whole ms in µs
   EXPECT_EQ(chosen(testing::LognormalDurationsUs(4096, 2)), "gcd");
-  EXPECT_EQ(chosen(testing::TokenCounts(4096, 0.43, 3)), "int_sparse");
+  EXPECT_EQ(chosen(testing::TokenCounts(4096, 0.43, 3)), "int_sparse");  // absent (-1) rows, then int_ans
   std::vector<int64_t> sessions;  // agent code constant over a session's ~100 rows
   std::mt19937_64 rng(4);
   while (sessions.size() < 4096) sessions.insert(sessions.end(), 50 + rng() % 100, static_cast<int64_t>(rng() % 6));
@@ -106,10 +106,13 @@ TEST(IntCodecTest, ChooserPicksExpectedCodecs) {
   EXPECT_EQ(chosen(slowing), "dod");
   std::vector<int64_t> jitter(4096);  // a regular grid with jitter: deltas around the median
   for (size_t i = 0; i < jitter.size(); ++i) jitter[i] = 1795487301395123 + static_cast<int64_t>(i) * 1000000 + static_cast<int64_t>(rng() % 3);
-  EXPECT_EQ(chosen(jitter), "delta");
+  EXPECT_EQ(chosen(jitter), "int_ans");  // deltas 10^6 +- 2: 3 bits packed, 2.2 entropy coded
   std::vector<int64_t> small(4096);
   for (auto& x : small) x = static_cast<int64_t>(rng() % 5);
-  EXPECT_EQ(chosen(small), "for_bitpack");
+  EXPECT_EQ(chosen(small), "int_ans");  // log2(5) = 2.3 bits instead of 3
+  std::vector<int64_t> eight(4096);
+  for (auto& x : eight) x = static_cast<int64_t>(rng() % 8);
+  EXPECT_EQ(chosen(eight), "for_bitpack");  // uniform: entropy coding cannot save 3 %
   std::vector<int64_t> random(4096);
   for (auto& x : random) x = static_cast<int64_t>(rng());
   EXPECT_EQ(chosen(random), "int_plain");
@@ -198,6 +201,7 @@ TEST(IntCodecTest, DecodeRejectsWrongCount) {
 TEST(IntCodecTest, NamesAreStable) {
   EXPECT_EQ(CodecName(5), "dod");
   EXPECT_EQ(CodecName(3), "for_bitpack");
+  EXPECT_EQ(CodecName(10), "int_ans");
   EXPECT_EQ(CodecName(0), "unknown");
   EXPECT_EQ(CodecName(200), "unknown");
   EXPECT_EQ(ChunkCodec(""), 0);

@@ -16,7 +16,8 @@ namespace {
 TEST(ChunkedColumnTest, UnsetRowsReadAsDefaultWithoutAllocating) {
   ChunkedColumn<int64_t> col(-1);
   const size_t base = col.bytes();
-  EXPECT_EQ(base, kMaxChunks * sizeof(void*));
+  // Only the directory: pages of chunk pointers are allocated on first use.
+  EXPECT_LE(base, kDirPages * sizeof(void*) + 64);
   EXPECT_EQ(col.default_value(), -1);
   EXPECT_EQ(col.Get(0), -1);
   EXPECT_EQ(col.Get(kChunkRows * 1000 + 7), -1);
@@ -33,7 +34,8 @@ TEST(ChunkedColumnTest, OnlyTouchedChunksAreAllocated) {
   const size_t base = col.bytes();
   const size_t row = 5 * kChunkRows + 3;
   col.Set(row, 42);
-  EXPECT_EQ(col.bytes(), base + kChunkRows * sizeof(int64_t));
+  const size_t page = kPageChunks * sizeof(void*);
+  EXPECT_EQ(col.bytes(), base + page + kChunkRows * sizeof(int64_t));
   EXPECT_EQ(col.Chunk(4), nullptr);
   EXPECT_EQ(col.Chunk(6), nullptr);
   const int64_t* chunk = col.Chunk(5);
@@ -49,7 +51,7 @@ TEST(ChunkedColumnTest, OnlyTouchedChunksAreAllocated) {
   EXPECT_EQ(col.Get(row), 0);
   col.Set(row + 1, 7);
   EXPECT_EQ(col.Chunk(5), chunk);  // chunks never move
-  EXPECT_EQ(col.bytes(), base + kChunkRows * sizeof(int64_t));
+  EXPECT_EQ(col.bytes(), base + page + kChunkRows * sizeof(int64_t));
   // Chunk boundaries.
   col.Set(kChunkRows - 1, 1);
   col.Set(kChunkRows, 2);
@@ -57,6 +59,24 @@ TEST(ChunkedColumnTest, OnlyTouchedChunksAreAllocated) {
   EXPECT_EQ(col.Get(kChunkRows), 2);
   EXPECT_EQ(col.Chunk(0)[kChunkRows - 1], 1);
   EXPECT_EQ(col.Chunk(1)[0], 2);
+}
+
+TEST(ChunkedColumnTest, ChunksInDifferentDirectoryPages) {
+  ChunkedColumn<uint32_t> col(0);
+  const size_t base = col.bytes();
+  // Chunks on both sides of a page boundary and far away.
+  const size_t rows[] = {(kPageChunks - 1) * kChunkRows + 5, kPageChunks * kChunkRows + 6,
+                         (3 * kPageChunks + 17) * kChunkRows};
+  uint32_t v = 1;
+  for (size_t r : rows) col.Set(r, v++);
+  v = 1;
+  for (size_t r : rows) {
+    EXPECT_EQ(col.Get(r), v++);
+    EXPECT_EQ(col.Get(r + 1), 0u);
+  }
+  EXPECT_EQ(col.Chunk(kPageChunks + 1), nullptr);
+  EXPECT_EQ(col.Chunk(2 * kPageChunks), nullptr);
+  EXPECT_EQ(col.bytes(), base + 3 * kPageChunks * sizeof(void*) + 3 * kChunkRows * sizeof(uint32_t));
 }
 
 TEST(ChunkedColumnTest, LastRowIsAddressable) {

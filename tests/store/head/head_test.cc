@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/ingest_backpressure.h"
 #include "event/codec.h"
 #include "testing/events.h"
 
@@ -57,6 +58,30 @@ TEST(HeadTest, EmptyHead) {
   EXPECT_EQ(blocks, 0);
   EXPECT_EQ(h.FindCode(StrField::kAgent, "coder"), 0u);
   EXPECT_GT(h.MemoryBytes(), 0u);
+}
+
+// An empty head is small (chunk directories, not tables of every possible
+// chunk), and every head reports its memory to the ingest backpressure.
+TEST(HeadTest, MemoryIsSmallWhenEmptyAndReported) {
+  const auto s0 = backpressure::GetStats();
+  uint64_t after_apply = 0;
+  {
+    Head h;
+    EXPECT_LT(h.MemoryBytes(), size_t{1} << 20);
+    auto s1 = backpressure::GetStats();
+    EXPECT_EQ(s1.holders, s0.holders + 1);
+    EXPECT_EQ(s1.bytes, s0.bytes + h.MemoryBytes());
+    EventBatch b;
+    for (uint64_t i = 1; i <= 3 * kChunkRows; ++i) Add(&b, i, kT0 + static_cast<int64_t>(i));
+    h.Apply(b);
+    after_apply = h.MemoryBytes();
+    EXPECT_GT(after_apply, 3 * kChunkRows * 40);
+    EXPECT_EQ(backpressure::GetStats().bytes, s0.bytes + after_apply);
+    EXPECT_EQ(ScannedIds(h).size(), 3 * kChunkRows);
+  }
+  auto s2 = backpressure::GetStats();
+  EXPECT_EQ(s2.holders, s0.holders);
+  EXPECT_EQ(s2.bytes, s0.bytes);
 }
 
 TEST(HeadTest, ApplyStoresEveryColumn) {

@@ -142,7 +142,9 @@ TEST_F(FlushTest, SegmentsAnswerLikeTheHeadAndSurviveRestart) {
   // Some rows in segments, some perhaps still in frozen or active heads.
   ExpectSameAnswers(head_only.get(), flushing.get(), "mixed");
   ASSERT_TRUE(flushing->Flush().ok());
-  EXPECT_GE(flushing->segments(), 7u);
+  // 30,000 rows at 4,000 per flush: ~8 segments, fewer (and larger) when the
+  // flusher lags, since the head grows while two frozen heads wait for it.
+  EXPECT_GE(flushing->segments(), 3u);
   EXPECT_EQ(flushing->head().rows(), 0u);
   ExpectSameAnswers(head_only.get(), flushing.get(), "all flushed");
 

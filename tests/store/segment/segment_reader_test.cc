@@ -122,6 +122,63 @@ TEST_F(SegmentTest, EveryDamagedByteIsDetected) {
   }
 }
 
+TEST_F(SegmentTest, ReadIdsKeepsNoIdDictionaries) {
+  auto r = segment::SegmentReader::Open(fs::DefaultFileSystem(), path_, 1);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const size_t before = (*r)->MemoryBytes();
+  std::vector<Hash128> ids;
+  ASSERT_TRUE((*r)->ReadIds(&ids).ok());
+  EXPECT_EQ(ids.size(), 40000u);
+  EXPECT_EQ((*r)->MemoryBytes(), before);  // the session and span dictionaries were not kept
+  // Contains keeps only the sorted ids.
+  ASSERT_TRUE(*(*r)->Contains(batch_.events[7].id));
+  EXPECT_EQ((*r)->MemoryBytes(), before + 40000 * sizeof(Hash128));
+}
+
+// The sorted id sets of all readers share one LRU budget; a dropped set is
+// rebuilt on the next hit, and answers stay exact.
+TEST_F(SegmentTest, IdCacheIsBoundedByBytes) {
+  constexpr size_t kSet = 40000 * sizeof(Hash128);
+  std::vector<std::shared_ptr<segment::SegmentReader>> readers;
+  for (int i = 0; i < 3; ++i) {
+    auto r = segment::SegmentReader::Open(fs::DefaultFileSystem(), path_, 1);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    readers.push_back(*r);
+  }
+  const auto s0 = segment::SegmentReader::GetIdCacheStats();
+  segment::SegmentReader::SetIdCacheBudget(kSet * 2 + kSet / 2);  // room for two sets
+  struct Restore {
+    ~Restore() { segment::SegmentReader::SetIdCacheBudget(segment::SegmentReader::kDefaultIdCacheBytes); }
+  } restore;
+  const Hash128 present = batch_.events[123].id;
+  for (const auto& r : readers) {
+    auto c = r->Contains(present);
+    ASSERT_TRUE(c.ok());
+    EXPECT_TRUE(*c);
+  }
+  auto s1 = segment::SegmentReader::GetIdCacheStats();
+  EXPECT_EQ(s1.loads - s0.loads, 3u);
+  EXPECT_GE(s1.evictions - s0.evictions, 1u);
+  EXPECT_LE(s1.bytes, kSet * 2 + kSet / 2);
+  // The first reader's set was the least recently used: dropped.
+  const size_t base = readers[1]->MemoryBytes() - kSet;
+  EXPECT_EQ(readers[0]->MemoryBytes(), base);
+  EXPECT_EQ(readers[2]->MemoryBytes(), base + kSet);
+  // Still exact without it (rebuilt), for present and absent ids.
+  EXPECT_TRUE(*readers[0]->Contains(present));
+  EXPECT_FALSE(*readers[0]->Contains(Hash128{1, 2}));
+  EXPECT_EQ(segment::SegmentReader::GetIdCacheStats().loads - s0.loads, 4u);
+  // A budget below one set still keeps the most recent one.
+  segment::SegmentReader::SetIdCacheBudget(1);
+  auto s2 = segment::SegmentReader::GetIdCacheStats();
+  EXPECT_EQ(s2.sets, 1u);  // (if no other reader of this process holds a set)
+  EXPECT_EQ(s2.bytes, kSet);
+  for (const auto& id : {present, batch_.events[39999].id}) EXPECT_TRUE(*readers[1]->Contains(id));
+  // Readers that go leave the cache.
+  readers.clear();
+  EXPECT_EQ(segment::SegmentReader::GetIdCacheStats().sets, s0.sets);
+}
+
 TEST(ManifestTest, RoundTripsAndRejectsDamage) {
   Manifest m;
   m.next_segment = 9;
