@@ -17,6 +17,7 @@ SegmentWriter::SegmentWriter(fs::FileSystem* fs, std::string dir, uint64_t no, u
   path_ = fs::JoinPath(dir_, SegmentFileName(no));
   tmp_path_ = path_ + ".tmp";
   buf_.Resize(kBlockRows);
+  attrs_.indexed = true;  // attribute blobs repeat within one source
 }
 
 SegmentWriter::~SegmentWriter() {
@@ -38,17 +39,35 @@ Result<std::unique_ptr<SegmentWriter>> SegmentWriter::Create(fs::FileSystem* fs,
   return w;
 }
 
+std::string_view SegmentWriter::Copy(std::string_view s) {
+  constexpr size_t kArenaChunk = size_t{64} << 10;
+  if (s.size() > arena_left_) {
+    const size_t size = std::max(kArenaChunk, s.size());
+    arena_.push_back(std::make_unique<char[]>(size));
+    arena_left_ = size;
+  }
+  char* at = arena_.back().get() + (s.size() > kArenaChunk ? 0 : kArenaChunk - arena_left_);
+  std::memcpy(at, s.data(), s.size());
+  arena_left_ -= s.size();
+  return {at, s.size()};
+}
+
+void SegmentWriter::Index(Dict* d) {
+  d->indexed = true;
+  d->codes.reserve(d->values.size());
+  for (size_t i = 0; i < d->values.size(); ++i) d->codes.emplace(d->values[i], static_cast<uint32_t>(i + 1));
+}
+
 uint32_t SegmentWriter::Intern(Dict* d, std::string_view s) {
   if (s.empty()) return 0;
-  auto it = d->codes.find(s);
-  if (it != d->codes.end()) return it->second;
-  auto copy = std::make_unique<char[]>(s.size());
-  std::memcpy(copy.get(), s.data(), s.size());
-  std::string_view owned(copy.get(), s.size());
-  arena_.push_back(std::move(copy));
+  if (d->indexed) {
+    auto it = d->codes.find(s);
+    if (it != d->codes.end()) return it->second;
+  }
+  std::string_view owned = Copy(s);
   d->values.push_back(owned);
   uint32_t code = static_cast<uint32_t>(d->values.size());
-  d->codes.emplace(owned, code);
+  if (d->indexed) d->codes.emplace(owned, code);
   return code;
 }
 
@@ -58,7 +77,10 @@ Status SegmentWriter::Add(const query::ColumnBlock& b, const Hash128* ids, const
   // Source code -> segment code, per source dictionary.
   std::array<std::vector<uint32_t>*, event::kNumStrFields> remap{};
   for (int f = 0; f < event::kNumStrFields; ++f) {
-    auto& m = remap_[f][b.dicts[f]];
+    auto [it, fresh] = remap_[f].try_emplace(b.dicts[f]);
+    // Values of one source dictionary are distinct; a second source may repeat them.
+    if (fresh && remap_[f].size() > 1 && !dicts_[f].indexed) Index(&dicts_[f]);
+    auto& m = it->second;
     if (m.size() < b.dicts[f]->Size()) m.resize(b.dicts[f]->Size(), UINT32_MAX);
     remap[f] = &m;
   }

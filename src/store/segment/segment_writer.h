@@ -50,11 +50,17 @@ class SegmentWriter {
   SegmentWriter(fs::FileSystem* fs, std::string dir, uint64_t no, uint64_t expected_rows);
   Status FlushBlock();
   struct Dict {
+    // value -> code; kept only once a value may repeat: while the values all
+    // come from one source dictionary (a flush), they are distinct already.
+    bool indexed = false;
     std::unordered_map<std::string_view, uint32_t> codes;
     std::vector<std::string_view> values;  // code - 1 -> value (views into arena_)
   };
   // The code of `s` in `d` (0 for ""), adding it (copied into arena_) if new.
   uint32_t Intern(Dict* d, std::string_view s);
+  // Builds d->codes from d->values and keeps it from now on.
+  static void Index(Dict* d);
+  std::string_view Copy(std::string_view s);
 
   fs::FileSystem* fs_;
   std::string dir_, path_, tmp_path_;
@@ -67,7 +73,8 @@ class SegmentWriter {
   size_t buffered_ = 0;
   std::array<Dict, event::kNumStrFields> dicts_;
   Dict attrs_;
-  std::vector<std::unique_ptr<char[]>> arena_;
+  std::vector<std::unique_ptr<char[]>> arena_;  // chunks of kArenaChunk bytes (or one big value)
+  size_t arena_left_ = 0;                        // free bytes at the end of arena_.back()
   std::vector<uint64_t> id_rows_;  // rows whose id is not derivable
   std::vector<int64_t> id_lo_, id_hi_;
   IdFilter filter_;
