@@ -458,15 +458,17 @@ Result<query::QueryResult> EmbeddedStore::Query(const query::QuerySpec& spec) {
     }
   }
   auto scan_head = [&](const Head& h, const HeadRollup& hr) {
-    if (!head_rollup) {
+    auto all_rows = [&] {
       skipped += h.ScanBlocks(spec.from_us, spec.to_us, [&](const query::ColumnBlock& b) { engine.Consume(b); });
-      return;
-    }
+    };
+    if (!head_rollup) return all_rows();
     uint64_t covered = 0;
-    hr.Read([&](const query::Rollup& r, uint64_t rows) {
-      engine.ConsumeRollup(r, ha, hb);
-      covered = rows;
-    });
+    if (!hr.Read([&](const query::Rollup& r, uint64_t rows) {
+          engine.ConsumeRollup(r, ha, hb);
+          covered = rows;
+        })) {
+      return all_rows();
+    }
     // Only the rows the rollup covers: a consistent prefix of the head.
     skipped += h.ScanBlocks(spec.from_us, spec.to_us, [&](const query::ColumnBlock& b) {
       if (b.first_row >= covered) return;
