@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "bench/bench_util.h"
+#include "bench/embedded_ingest.h"
 #include "bench/pg_cluster.h"
 #include "bench/workload.h"
 #include "core/clock.h"
@@ -960,19 +961,20 @@ void EmitEngine(const EngineResult& r, const std::vector<QueryDef>& queries, uin
 }  // namespace
 
 int RunStoreBench(const StoreBenchOptions& o) {
-  bool want_ap = false, want_sqlite = false, want_pg = false;
+  bool want_ap = false, want_emb = false, want_sqlite = false, want_pg = false;
   if (o.only.empty()) {
-    want_ap = want_sqlite = want_pg = true;
+    want_ap = want_emb = want_sqlite = want_pg = true;
   } else {
     std::string_view rest = o.only;
     while (!rest.empty()) {
       size_t c = rest.find(',');
       std::string_view e = rest.substr(0, c);
-      if (e == "agentperf") want_ap = true;
+      if (e == "agentperf") want_ap = want_emb = true;
+      else if (e == "embedded") want_emb = true;  // agentperf's embedded ingest only (profiling)
       else if (e == "sqlite") want_sqlite = true;
       else if (e == "postgres" || e == "postgresql") want_pg = true;
       else {
-        fmt::print(stderr, "agentperf: error: --only: unknown engine '{}' (agentperf, sqlite, postgres)\n", e);
+        fmt::print(stderr, "agentperf: error: --only: unknown engine '{}' (agentperf, embedded, sqlite, postgres)\n", e);
         return 2;
       }
       rest = c == std::string_view::npos ? std::string_view() : rest.substr(c + 1);
@@ -1020,6 +1022,7 @@ int RunStoreBench(const StoreBenchOptions& o) {
   std::vector<QueryDef> queries = MakeQueries(last24_from_ms);
 
   EngineResult ap, sq, pg;
+  EmbeddedIngestResult emb;  // agentperf in-process: the like-for-like ingest competitor of SQLite
   ap.engine = "agentperf";
   sq.engine = "sqlite";
   pg.engine = "postgres";
@@ -1027,6 +1030,17 @@ int RunStoreBench(const StoreBenchOptions& o) {
   if (want_ap) {
     ap = RunAgentperf(o, data, queries, scratch);
     if (!ap.error.empty()) rc = 1;
+  }
+  if (want_emb) {
+    Progress(fmt::format("agentperf embedded: appending {} events in batches of {} in this process", data.spans.size(),
+                         o.sql_batch));
+    emb = RunEmbeddedIngest(data.spans, o.sql_batch, 4, scratch + "/agentperf-embedded", o.keep);
+    if (!emb.error.empty()) {
+      fmt::print(stderr, "bench store: agentperf embedded: {}\n", emb.error);
+      rc = 1;
+    }
+    Progress(fmt::format("agentperf embedded: {:.0f} events/s (durable), then flushed in {:.1f} s", emb.events_per_s,
+                         emb.flush_s));
   }
   auto compare = [&](EngineResult& r) {
     if (!ap.ran || !ap.error.empty()) return;
@@ -1053,6 +1067,20 @@ int RunStoreBench(const StoreBenchOptions& o) {
     compare(pg);
   }
   const uint64_t n = data.spans.size();
+  if (want_emb) {
+    JsonWriter w;
+    w.BeginObject();
+    w.Field("bench", "store");
+    w.Field("engine", "agentperf-embedded");
+    w.Field("events", emb.events);
+    w.Field("ingest_s", Round(emb.ingest_s, 3));
+    w.Field("events_per_s", Round(emb.events_per_s, 0));
+    w.Field("batch", static_cast<uint64_t>(o.sql_batch));
+    w.Field("flush_s", Round(emb.flush_s, 3));
+    if (!emb.error.empty()) w.Field("error", emb.error);
+    w.EndObject();
+    fmt::print("{}\n", w.str());
+  }
   data.spans.clear();
   data.spans.shrink_to_fit();
 
@@ -1079,7 +1107,8 @@ int RunStoreBench(const StoreBenchOptions& o) {
     for (const EngineResult* other : {&sq, &pg}) {
       if (!usable(ap) || !usable(*other)) continue;
       w.Key("agentperf_vs_" + other->engine).BeginObject();
-      w.Field("ingest_speedup", Round(ratio(ap.events_per_s, other->events_per_s), 2));
+      w.Field("ingest_speedup", Round(ratio(ap.events_per_s, other->events_per_s), 2));  // agentperf over HTTP
+      w.Field("ingest_speedup_embedded", Round(ratio(emb.events_per_s, other->events_per_s), 2));
       w.Field("size_fraction", Round(ratio(static_cast<double>(ap.file_bytes), static_cast<double>(other->file_bytes)), 4));
       w.Key("query_speedup_warm").BeginObject();
       for (size_t i = 0; i < queries.size() && i < ap.queries.size() && i < other->queries.size(); ++i) {
@@ -1127,10 +1156,14 @@ int RunStoreBench(const StoreBenchOptions& o) {
            apu ? all_queries([&](size_t i) { return ap.queries[i].warm_ms <= 50; }) : std::nullopt);
     target("each_query_le_50ms_cold",
            apu ? all_queries([&](size_t i) { return ap.queries[i].cold_ms <= 50; }) : std::nullopt);
+    // Ingest: each engine's fastest durable bulk path (agentperf embedded in
+    // this process, SQLite embedded with prepared statements, PostgreSQL COPY);
+    // the HTTP figures are in the ratios.
+    const bool embu = want_emb && emb.error.empty() && emb.events_per_s > 0;
     target("ingest_ge_5x_sqlite",
-           apu && squ ? std::optional<bool>(ap.events_per_s >= 5 * sq.events_per_s) : std::nullopt);
+           embu && squ ? std::optional<bool>(emb.events_per_s >= 5 * sq.events_per_s) : std::nullopt);
     target("ingest_ge_10x_postgres",
-           apu && pgu ? std::optional<bool>(ap.events_per_s >= 10 * pg.events_per_s) : std::nullopt);
+           embu && pgu ? std::optional<bool>(emb.events_per_s >= 10 * pg.events_per_s) : std::nullopt);
     target("each_query_ge_10x_faster_than_sqlite",
            apu && squ && sq.queries.size() == queries.size()
                ? all_queries([&](size_t i) { return sq.queries[i].warm_ms >= 10 * ap.queries[i].warm_ms; })

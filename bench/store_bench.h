@@ -24,7 +24,7 @@ namespace agentperf::bench {
 struct StoreBenchOptions {
   uint64_t events = 1000000;
   bool json = false;           // JSON lines only (no summary table)
-  std::string only;            // comma-separated subset of agentperf,sqlite,postgres ("" = all)
+  std::string only;            // comma-separated subset of agentperf,embedded,sqlite,postgres ("" = all)
   std::string data_dir;        // parent of the scratch folders (default $TMPDIR or /tmp)
   std::string shared_dir;      // ../shared (default: AGENTPERF_SHARED_DIR, or found above the binary)
   uint64_t seed = 42;

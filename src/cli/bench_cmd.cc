@@ -33,7 +33,7 @@ std::function<int()> SetupBench(CLI::App* cmd) {
   store->add_option("--events", s->events, "events to generate (30 days of history; targets are for 10000000)")
       ->capture_default_str();
   store->add_flag("--json", s->json, "JSON lines only on stdout (default: JSON lines plus a summary table)");
-  store->add_option("--only", s->only, "comma-separated engines to run: agentperf,sqlite,postgres (default: all)");
+  store->add_option("--only", s->only, "comma-separated engines to run: agentperf (over HTTP, then embedded), embedded (agentperf embedded ingest only), sqlite, postgres (default: all)");
   store->add_option("--data-dir", s->data_dir,
                     "parent of the scratch folders (default: $TMPDIR or /tmp); must be searchable by the postgres "
                     "user when run as root");

@@ -40,7 +40,19 @@ TEST(StoreBenchSmoke, EnginesRunAndAnswersMatch) {
     ASSERT_EQ(root["bench"].get_string().get(bench), simdjson::SUCCESS) << line;
     EXPECT_EQ(bench, "store");
     std::string_view engine;
-    if (root["engine"].get_string().get(engine) == simdjson::SUCCESS) {
+    if (root["engine"].get_string().get(engine) == simdjson::SUCCESS && engine == "agentperf-embedded") {
+      engines[std::string(engine)] = line;  // ingest only: events, rate, flush time
+      uint64_t events = 0;
+      double eps = 0, flush_s = -1;
+      EXPECT_EQ(root["events"].get_uint64().get(events), simdjson::SUCCESS) << line;
+      EXPECT_EQ(events, 20000u) << line;
+      EXPECT_EQ(root["events_per_s"].get_double().get(eps), simdjson::SUCCESS) << line;
+      EXPECT_GT(eps, 0) << line;
+      EXPECT_EQ(root["flush_s"].get_double().get(flush_s), simdjson::SUCCESS) << line;
+      EXPECT_GE(flush_s, 0) << line;
+      simdjson::dom::element err;
+      EXPECT_NE(root["error"].get(err), simdjson::SUCCESS) << line;
+    } else if (root["engine"].get_string().get(engine) == simdjson::SUCCESS) {
       engines[std::string(engine)] = line;
       simdjson::dom::element skipped;
       EXPECT_NE(root["skipped"].get(skipped), simdjson::SUCCESS) << line;
@@ -74,6 +86,11 @@ TEST(StoreBenchSmoke, EnginesRunAndAnswersMatch) {
     } else if (root["ratios"].is_object()) {
       ratios = true;
       EXPECT_TRUE(root["ratios"]["agentperf_vs_sqlite"].is_object()) << line;
+      double emb = 0;
+      EXPECT_EQ(root["ratios"]["agentperf_vs_sqlite"]["ingest_speedup_embedded"].get_double().get(emb),
+                simdjson::SUCCESS)
+          << line;
+      EXPECT_GT(emb, 0) << line;
       if (pg) {
         EXPECT_TRUE(root["ratios"]["agentperf_vs_postgres"].is_object()) << line;
       }
@@ -84,6 +101,7 @@ TEST(StoreBenchSmoke, EnginesRunAndAnswersMatch) {
     }
   }
   EXPECT_EQ(engines.count("agentperf"), 1u) << r.out;
+  EXPECT_EQ(engines.count("agentperf-embedded"), 1u) << r.out;
   EXPECT_EQ(engines.count("sqlite"), 1u) << r.out;
   if (pg) {
     EXPECT_EQ(engines.count("postgres"), 1u) << r.out;
