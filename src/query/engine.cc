@@ -197,8 +197,12 @@ struct Engine::Impl {
                                  kRollupDims.begin());
       gids[i].assign(nstr, 0);
     }
-    for (const RollupCell& rc : r.cells()) {
+    const auto& cells = r.cells();
+    // Sorted cells: start at the first bucket in range and stop after the last.
+    for (size_t ci = r.sorted() ? r.LowerBound(from_us) : 0; ci < cells.size(); ++ci) {
+      const RollupCell& rc = cells[ci];
       const int64_t bstart = rc.bucket * res;
+      if (bstart > to_us - res && r.sorted()) break;
       if (bstart < from_us || bstart > to_us - res) continue;
       if (!((kind_mask >> rc.kind) & 1)) continue;
       bool ok = true;

@@ -66,9 +66,32 @@ uint32_t Rollup::StringId(std::string_view s) {
   return it->second;
 }
 
+bool CellLess(const RollupCell& x, const RollupCell& y) {
+  if (x.bucket != y.bucket) return x.bucket < y.bucket;
+  if (x.dims != y.dims) return x.dims < y.dims;
+  return x.kind < y.kind;
+}
+
+void Rollup::Freeze() {
+  if (!sorted_) std::sort(cells_.begin(), cells_.end(), CellLess);
+  sorted_ = true;
+  index_.reset();
+  cells_.shrink_to_fit();
+  strings_.shrink_to_fit();
+}
+
+size_t Rollup::LowerBound(int64_t from_us) const {
+  // First bucket b with b * resolution >= from_us.
+  const int64_t b = FloorDiv(from_us, resolution_us_) + (from_us % resolution_us_ != 0 ? 1 : 0);
+  return static_cast<size_t>(
+      std::partition_point(cells_.begin(), cells_.end(), [&](const RollupCell& c) { return c.bucket < b; }) -
+      cells_.begin());
+}
+
 RollupCell& Rollup::CellFor(const RollupCell& key) {
   auto [it, inserted] = index_->cells.try_emplace(KeyOf(key), static_cast<uint32_t>(cells_.size()));
   if (inserted) {
+    if (!cells_.empty() && sorted_ && !CellLess(cells_.back(), key)) sorted_ = false;
     RollupCell c;
     c.bucket = key.bucket;
     c.dims = key.dims;
@@ -125,13 +148,16 @@ void Rollup::AddRows(const ColumnBlock& b, size_t begin, size_t end) {
 }
 
 Status Rollup::Merge(const Rollup& other) {
-  if (other.resolution_us_ != resolution_us_) return Status::InvalidArgument("rollup merge: resolutions differ");
+  if (other.resolution_us_ <= 0 || resolution_us_ % other.resolution_us_ != 0) {
+    return Status::InvalidArgument("rollup merge: the other resolution must divide this one");
+  }
+  const int64_t factor = resolution_us_ / other.resolution_us_;
   BuildIndex();
   std::vector<uint32_t> ids(other.strings_.size() + 1, 0);
   for (uint32_t i = 1; i <= other.strings_.size(); ++i) ids[i] = StringId(other.strings_[i - 1]);
   for (const RollupCell& o : other.cells_) {
     RollupCell key;
-    key.bucket = o.bucket;
+    key.bucket = FloorDiv(o.bucket, factor);
     key.kind = o.kind;
     for (size_t d = 0; d < 4; ++d) key.dims[d] = ids[o.dims[d]];
     RollupCell& c = CellFor(key);
@@ -168,13 +194,7 @@ void Rollup::EncodeTo(std::string* dst) const {
   for (const auto& s : strings_) PutLengthPrefixed(dst, s);
   std::vector<uint32_t> order(cells_.size());
   for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-    const RollupCell& x = cells_[a];
-    const RollupCell& y = cells_[b];
-    if (x.bucket != y.bucket) return x.bucket < y.bucket;
-    if (x.dims != y.dims) return x.dims < y.dims;
-    return x.kind < y.kind;
-  });
+  if (!sorted_) std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return CellLess(cells_[a], cells_[b]); });
   PutVarint64(dst, cells_.size());
   int64_t prev = 0;
   for (uint32_t i : order) {
@@ -265,6 +285,7 @@ Result<Rollup> Rollup::Decode(std::string_view* in) {
       c.float_n[f] = static_cast<uint32_t>(n);
     }
     total += c.count;
+    if (!r.cells_.empty() && !CellLess(r.cells_.back(), c)) r.sorted_ = false;  // writers sort; trust nothing
     r.cells_.push_back(std::move(c));
   }
   if (total != events) return bad("cell counts do not add up to the event count");

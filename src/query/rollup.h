@@ -64,8 +64,18 @@ class Rollup {
   // before it goes.
   void AddRows(const ColumnBlock& b, size_t begin, size_t end);
   void ForgetDictionaries();
-  // Adds every cell of `other` (same resolution).
+  // Adds every cell of `other`, whose resolution must be ours or divide it
+  // (hour cells merge into day cells exactly: counts and sums add, sketches
+  // merge bucket by bucket).
   Status Merge(const Rollup& other);
+  // For a rollup that will only be read from now on: sorts the cells by
+  // (bucket, dims, kind), drops the lookup index and spare capacity. Adding
+  // to it later is allowed (the index is rebuilt) but unsorts it.
+  void Freeze();
+  // Cells sorted by bucket (after Freeze or Decode): readers may binary-search.
+  bool sorted() const { return sorted_; }
+  // With sorted(): the first cell whose bucket starts at or after from_us.
+  size_t LowerBound(int64_t from_us) const;
 
   const std::vector<RollupCell>& cells() const { return cells_; }
   // Dimension value of an id in a cell (0 = "").
@@ -90,6 +100,7 @@ class Rollup {
   std::vector<std::string> strings_;
   std::vector<RollupCell> cells_;
   uint64_t events_ = 0;
+  bool sorted_ = true;            // cells_ in (bucket, dims, kind) order
   std::unique_ptr<Index> index_;  // built when cells are added
 };
 

@@ -418,6 +418,10 @@ Result<query::QueryResult> EmbeddedStore::Query(const query::QuerySpec& spec) {
   int64_t sa = 0, sb = 0, ha = 0, hb = 0;
   const bool seg_rollup = query::RollupAnswers(spec, kSegmentRollupUs) &&
                           AlignedPart(spec.from_us, spec.to_us, kSegmentRollupUs, &sa, &sb);
+  // Whole days of the hour-aligned part come from the day cells, the hours around them from hour cells.
+  int64_t da = 0, db = 0;
+  const bool day_rollup = seg_rollup && query::RollupAnswers(spec, kSegmentDayRollupUs) &&
+                          AlignedPart(std::max(spec.from_us, sa), std::min(spec.to_us, sb), kSegmentDayRollupUs, &da, &db);
   const bool head_rollup =
       query::RollupAnswers(spec, kHeadRollupUs) && AlignedPart(spec.from_us, spec.to_us, kHeadRollupUs, &ha, &hb);
   // Rows of a block outside [a, b) (all rows when a == b).
@@ -439,7 +443,13 @@ Result<query::QueryResult> EmbeddedStore::Query(const query::QuerySpec& spec) {
     if (seg_rollup) {
       auto it = v->summaries.find(seg->number());
       if (it != v->summaries.end()) {
-        engine.ConsumeRollup(it->second->rollup, sa, sb);
+        if (day_rollup) {
+          engine.ConsumeRollup(it->second->day, da, db);
+          engine.ConsumeRollup(it->second->rollup, sa, da);
+          engine.ConsumeRollup(it->second->rollup, db, sb);
+        } else {
+          engine.ConsumeRollup(it->second->rollup, sa, sb);
+        }
         a = sa;
         e = sb;
       }

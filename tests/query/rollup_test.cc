@@ -128,12 +128,43 @@ TEST(RollupTest, MergeEqualsOneRollupOfAllRowsAndEncodingRoundTrips) {
   ASSERT_TRUE(dec.ok()) << dec.status().ToString();
   EXPECT_TRUE(in.empty());
   EXPECT_TRUE(dec->Equivalent(all));
-  EXPECT_FALSE(a.Merge(Rollup(kMinuteUs)).ok());
+  EXPECT_FALSE(a.Merge(Rollup(24 * kHourUs)).ok()) << "coarser into finer";
+  EXPECT_FALSE(a.Merge(Rollup(7 * kMinuteUs)).ok()) << "7 minutes do not divide an hour";
   // Truncations and bit flips never crash and never decode into something else silently.
   for (size_t cut = 0; cut < enc.size(); cut += 7) {
     std::string_view p(enc.data(), cut);
     EXPECT_FALSE(Rollup::Decode(&p).ok()) << cut;
   }
+}
+
+TEST(RollupTest, FinerCellsMergeIntoCoarserOnesAndFrozenCellsAreSortedAndSearchable) {
+  Dicts d;
+  BlockData data(&d);
+  FillRandom(&data, 4, 4000);
+  ColumnBlock block = data.Block();
+  Rollup minute(kMinuteUs), hour(kHourUs), merged(kHourUs);
+  minute.AddRows(block, 0, block.rows);
+  hour.AddRows(block, 0, block.rows);
+  ASSERT_TRUE(merged.Merge(minute).ok());
+  EXPECT_TRUE(merged.Equivalent(hour));
+  merged.Freeze();
+  EXPECT_TRUE(merged.sorted());
+  EXPECT_TRUE(merged.Equivalent(hour));
+  const auto& cells = merged.cells();
+  for (size_t i = 1; i < cells.size(); ++i) EXPECT_LE(cells[i - 1].bucket, cells[i].bucket);
+  // LowerBound: the first cell whose bucket starts at or after t.
+  for (int64_t t : {INT64_MIN, kT0 - 1, kT0, kT0 + 1, kT0 + kHourUs, kT0 + 2 * kHourUs + 5, kT0 + 10 * kHourUs}) {
+    const size_t i = merged.LowerBound(t);
+    if (i < cells.size()) EXPECT_GE(cells[i].bucket * kHourUs, t);
+    if (i > 0) EXPECT_LT(cells[i - 1].bucket * kHourUs, t);
+  }
+  // The engine reads only the cells of [a, b) from a sorted rollup: same answers as from rows.
+  const int64_t a = (kT0 / kHourUs + 1) * kHourUs, b = a + kHourUs;
+  ExpectSameAnswer(R"q({"group_by":["agent"],"step":"1h","aggregates":["count","p95(duration_ms)","sum(tokens.input)"]})q",
+                   block, merged, a, b);
+  // Adding to a frozen rollup works and unsorts it only when needed.
+  merged.AddRows(block, 0, 10);
+  EXPECT_EQ(merged.events(), block.rows + 10);
 }
 
 }  // namespace

@@ -16,6 +16,14 @@ namespace {
 constexpr std::string_view kMagic = "APSUMRY1";
 constexpr size_t kMaxRawBytes = size_t{1} << 30;
 
+// Freezes the hour rollup and derives the day rollup from it.
+void Complete(SegmentSummary* s) {
+  s->rollup.Freeze();
+  s->day = query::Rollup(kSegmentDayRollupUs);
+  (void)s->day.Merge(s->rollup);  // cannot fail: an hour divides a day
+  s->day.Freeze();
+}
+
 }  // namespace
 
 SummaryBuilder::SummaryBuilder(uint64_t segment_no) : s_(std::make_shared<SegmentSummary>()) {
@@ -61,6 +69,7 @@ void SummaryBuilder::EndBlock() {
 std::shared_ptr<const SegmentSummary> SummaryBuilder::Finish() {
   if (block_rows_ > 0) EndBlock();
   s_->rollup.ForgetDictionaries();
+  Complete(s_.get());
   hashes_.clear();
   return std::move(s_);
 }
@@ -155,6 +164,7 @@ Result<std::shared_ptr<const SegmentSummary>> ReadSummary(fs::FileSystem* fs, co
   s->rows = rows;
   s->rollup = std::move(*r);
   s->session_filters = std::move(filters);
+  Complete(s.get());
   return std::shared_ptr<const SegmentSummary>(std::move(s));
 }
 

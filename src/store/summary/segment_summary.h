@@ -29,11 +29,15 @@
 namespace agentperf::store {
 
 inline constexpr int64_t kSegmentRollupUs = query::kHourUs;
+inline constexpr int64_t kSegmentDayRollupUs = 24 * query::kHourUs;
 
 struct SegmentSummary {
   uint64_t segment_no = 0;
   uint64_t rows = 0;  // of the segment; == rollup.events()
-  query::Rollup rollup{kSegmentRollupUs};
+  query::Rollup rollup{kSegmentRollupUs};  // frozen (cells sorted by hour)
+  // The hour cells merged into UTC days (derived in memory, not stored):
+  // queries over whole days read ~24x fewer cells.
+  query::Rollup day{kSegmentDayRollupUs};
   // One per segment block: the block's distinct session ids (hashed as event
   // ids are, Murmur3_128 of the string).
   std::vector<IdFilter> session_filters;

@@ -93,6 +93,21 @@ TEST_F(SummaryTest, FlushWritesASummaryEqualToOneRebuiltFromTheSegment) {
   EXPECT_EQ((*read)->rows, 10000u);
   EXPECT_TRUE((*read)->rollup.Equivalent((*built)->rollup));
   EXPECT_GT((*read)->rollup.cells().size(), 10u);
+  // Hour cells sorted for range reads; the day rollup equals one built from the rows at day resolution.
+  EXPECT_TRUE((*read)->rollup.sorted());
+  EXPECT_TRUE((*read)->day.sorted());
+  query::Rollup day(kSegmentDayRollupUs);
+  segment::ColumnSet cols;
+  cols.set();
+  segment::BlockBuffer buf;
+  query::ColumnBlock block;
+  for (size_t i = 0; i < (*reader)->footer().blocks.size(); ++i) {
+    ASSERT_TRUE((*reader)->ReadBlock(i, cols, &buf, &block).ok());
+    day.AddRows(block, 0, block.rows);
+  }
+  EXPECT_TRUE((*read)->day.Equivalent(day));
+  EXPECT_TRUE((*built)->day.Equivalent(day));
+  EXPECT_LT((*read)->day.cells().size(), (*read)->rollup.cells().size());
 }
 
 TEST_F(SummaryTest, MissingOrDamagedSummariesAreRebuiltAndAnswersStayTheSame) {
