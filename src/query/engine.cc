@@ -75,6 +75,7 @@ struct Engine::Impl {
   QueryStats stats;
   Status error;
   std::vector<uint32_t> sel;      // per block: rows that pass the filters
+  int64_t min_dur_us = INT64_MIN; // ConsumeLongRows: rows shorter than this are left out
   std::vector<uint32_t> cell_of;  // per selected row: its cell
 
   explicit Impl(const QuerySpec& s) : spec(s) {
@@ -329,6 +330,15 @@ struct Engine::Impl {
       }
       n = m;
     }
+    if (min_dur_us != INT64_MIN) {
+      size_t m = 0;
+      for (size_t i = 0; i < n; ++i) {
+        const uint32_t r = sel[i];
+        sel[m] = r;
+        m += static_cast<size_t>(b.dur_us[r] >= min_dur_us);
+      }
+      n = m;
+    }
     for (const auto& [codes, bitmap] : str_filters) {
       size_t m = 0;
       for (size_t i = 0; i < n; ++i) {
@@ -415,16 +425,36 @@ struct Engine::Impl {
   }
 
   // Indices of the current top `limit` cells by the order_by aggregate (unsorted).
+  // The order of an ordered query's series: non-null values by direction,
+  // then nulls; ties (and nulls among themselves) by label values, ascending.
+  bool RankedBefore(double xv, uint32_t xc, double yv, uint32_t yc) const {
+    const bool xn = std::isnan(xv), yn = std::isnan(yv);
+    if (xn != yn) return yn;
+    if (!xn && xv != yv) return spec.order_by.descending ? xv > yv : xv < yv;
+    const Cell& cx = cells[xc];
+    const Cell& cy = cells[yc];
+    for (size_t g = 0; g < spec.group_by.size(); ++g) {
+      const std::string& a = group_values[g][cx.key.g[g]];
+      const std::string& b = group_values[g][cy.key.g[g]];
+      if (a != b) return a < b;
+    }
+    return false;
+  }
+
+  // The current top `limit` cells with a value, in no particular order; ties
+  // broken as the final answer breaks them (so the same series).
   std::vector<uint32_t> TopCells() {
     std::vector<std::pair<double, uint32_t>> ranked;
     ranked.reserve(cells.size());
     for (uint32_t i = 0; i < cells.size(); ++i) {
       double v = AggValue(cells[i], spec.order_by.aggregate);
-      if (!std::isnan(v)) ranked.emplace_back(spec.order_by.descending ? v : -v, i);
+      if (!std::isnan(v)) ranked.emplace_back(v, i);
     }
     const size_t keep = std::min(spec.limit, ranked.size());
-    std::nth_element(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(keep), ranked.end(),
-                     [](const auto& a, const auto& b) { return a.first > b.first; });
+    if (keep < ranked.size()) {
+      std::nth_element(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(keep), ranked.end(),
+                       [&](const auto& a, const auto& b) { return RankedBefore(a.first, a.second, b.first, b.second); });
+    }
     std::vector<uint32_t> out;
     for (size_t i = 0; i < keep; ++i) out.push_back(ranked[i].second);
     return out;
@@ -444,22 +474,7 @@ struct Engine::Impl {
     };
     std::vector<Ranked> ranked(cells.size());
     for (uint32_t i = 0; i < cells.size(); ++i) ranked[i] = {AggValue(cells[i], spec.order_by.aggregate), i};
-    const bool desc = spec.order_by.descending;
-    // Strict weak order: non-null values by direction, then nulls; ties (and
-    // nulls among themselves) by label values, ascending.
-    auto before = [&](const Ranked& x, const Ranked& y) {
-      bool xn = std::isnan(x.v), yn = std::isnan(y.v);
-      if (xn != yn) return yn;
-      if (!xn && x.v != y.v) return desc ? x.v > y.v : x.v < y.v;
-      const Cell& cx = cells[x.cell];
-      const Cell& cy = cells[y.cell];
-      for (size_t g = 0; g < ng; ++g) {
-        const std::string& a = group_values[g][cx.key.g[g]];
-        const std::string& b = group_values[g][cy.key.g[g]];
-        if (a != b) return a < b;
-      }
-      return false;
-    };
+    auto before = [&](const Ranked& x, const Ranked& y) { return RankedBefore(x.v, x.cell, y.v, y.cell); };
     size_t keep = std::min(spec.limit, ranked.size());
     if (keep < ranked.size()) {
       std::nth_element(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(keep), ranked.end(), before);
@@ -582,6 +597,11 @@ void Engine::Consume(const ColumnBlock& block, int64_t from_us, int64_t to_us) {
 }
 void Engine::ConsumeRollup(const Rollup& rollup, int64_t from_us, int64_t to_us) {
   impl_->ConsumeRollup(rollup, from_us, to_us);
+}
+void Engine::ConsumeLongRows(const ColumnBlock& block, int64_t min_dur_us) {
+  impl_->min_dur_us = min_dur_us;
+  impl_->Consume(block, INT64_MIN, INT64_MAX);
+  impl_->min_dur_us = INT64_MIN;
 }
 void Engine::NoteSkippedBlocks(uint64_t n) { impl_->stats.blocks_skipped += n; }
 Result<QueryResult> Engine::Finish() { return impl_->Finish(); }

@@ -34,6 +34,11 @@ class Engine {
   // the spec's range. REQUIRES RollupAnswers(spec, rollup.resolution_us()).
   // Rows of those buckets must not also be handed over as blocks.
   void ConsumeRollup(const Rollup& rollup, int64_t from_us, int64_t to_us);
+  // Only the block's rows whose duration is at least min_dur_us. For top-N
+  // queries whose aggregates are all max(duration_ms): rows below the
+  // current threshold cannot change the top series or their maxima (they
+  // may still hold a top series' earliest start: the caller reads those).
+  void ConsumeLongRows(const ColumnBlock& block, int64_t min_dur_us);
   // For order_by queries: the ranking value of the `limit`-th best series so
   // far (NaN while there are fewer, or without order_by). With a ranking by
   // max(f) desc, rows whose f is below it cannot change which series are the

@@ -3,11 +3,15 @@
 // read largest-duration first (segment footers keep each block's largest
 // duration) and the scan stops at the first block whose largest duration is
 // below the current N-th best series: nothing in it or after it can enter the
-// top N or raise a top series' maximum. When `from` is open, a point's time
-// is its series' earliest start, so the blocks left unread that may still
-// hold an earlier row of a top series (older than its earliest row seen, and,
-// when grouping by session, whose session filter may hold it) are read too.
+// top N or raise a top series' maximum. Blocks are grouped on their rows at
+// or above that threshold only (when grouping by session or with a `from`),
+// so ties at a cap do not make every long session a candidate. When `from`
+// is open, a point's time is its series' earliest start, so the blocks left
+// unread or read in part that may still hold an earlier row of a top series
+// (older than its earliest row seen, and, when grouping by session, whose
+// session filter may hold it) are read in full afterwards.
 #include <algorithm>
+#include <cmath>
 
 #include "query/engine.h"
 #include "store/embedded_store.h"
@@ -53,28 +57,38 @@ Result<query::QueryResult> EmbeddedStore::QueryTopN(const Version& v, const quer
   const segment::ColumnSet cols = NeededColumns(spec);
   segment::BlockBuffer buf;
   query::ColumnBlock block;
-  auto read = [&](const Candidate& c) -> Status {
+  auto read = [&](const Candidate& c, int64_t min_dur_us) -> Status {
     AP_RETURN_IF_ERROR(c.seg->ReadBlock(c.block, cols, &buf, &block));
-    engine.Consume(block);
+    if (min_dur_us == INT64_MIN) engine.Consume(block);
+    else engine.ConsumeLongRows(block, min_dur_us);
     return Status::OK();
   };
+  int session_pos = -1;
+  for (size_t g = 0; g < spec.group_by.size(); ++g) {
+    if (spec.group_by[g].type == query::Label::kStr && spec.group_by[g].str == event::StrField::kSessionId) {
+      session_pos = static_cast<int>(g);
+    }
+  }
+  // Rows below the threshold are left out of the first pass when the earliest
+  // starts need no rows (a `from` is set) or the second pass finds them
+  // cheaply (session filters); then the first pass groups only long rows.
+  const bool long_rows_only = spec.from_us != INT64_MIN || session_pos >= 0;
   size_t next = 0;
   for (; next < cands.size(); ++next) {
     const double theta = engine.TopNThreshold();
     if (!std::isnan(theta) && static_cast<double>(info(cands[next]).max_dur_us) / 1000.0 < theta) break;
-    AP_RETURN_IF_ERROR(read(cands[next]));
+    // floor: a row of exactly theta ms (a tie) must be kept.
+    const int64_t min_dur_us =
+        long_rows_only && !std::isnan(theta) ? static_cast<int64_t>(std::floor(theta * 1000.0)) : INT64_MIN;
+    AP_RETURN_IF_ERROR(read(cands[next], min_dur_us));
   }
-  if (spec.from_us == INT64_MIN && next < cands.size()) {
+  if (spec.from_us == INT64_MIN) {
+    // Earliest starts of the top series: blocks not read, or read in part,
+    // that may hold an earlier row of one of them.
     const std::vector<query::Engine::TopSeries> top = engine.CurrentTopN();
-    int session_pos = -1;
-    for (size_t g = 0; g < spec.group_by.size(); ++g) {
-      if (spec.group_by[g].type == query::Label::kStr && spec.group_by[g].str == event::StrField::kSessionId) {
-        session_pos = static_cast<int>(g);
-      }
-    }
     std::vector<Hash128> keys;
     for (const auto& t : top) keys.push_back(session_pos >= 0 ? SessionKey(t.labels[session_pos]) : Hash128{});
-    for (size_t j = next; j < cands.size(); ++j) {
+    for (size_t j = long_rows_only ? 0 : next; j < cands.size(); ++j) {
       const Candidate& c = cands[j];
       const bool filtered = session_pos >= 0 && c.summary != nullptr && c.block < c.summary->session_filters.size();
       bool need = false;
@@ -85,8 +99,8 @@ Result<query::QueryResult> EmbeddedStore::QueryTopN(const Version& v, const quer
       if (need) {
         // Re-reading rows only completes first starts: max is idempotent, and
         // nothing below the threshold can enter the top.
-        AP_RETURN_IF_ERROR(read(c));
-      } else {
+        AP_RETURN_IF_ERROR(read(c, INT64_MIN));
+      } else if (j >= next) {
         ++skipped;
       }
     }
