@@ -48,7 +48,10 @@ Status CheckOrWriteVersion(fs::FileSystem* fs, const std::string& dir) {
 }  // namespace
 
 EmbeddedStore::EmbeddedStore(const EmbeddedStoreOptions& options)
-    : options_(options), guard_(options.limits.max_label_cardinality) {
+    : options_(options),
+      hour_rollups_(std::make_unique<HourRollupCache>(options.fs, store::SegmentsDir(options.data_dir),
+                                                      options.hour_rollup_cache_bytes)),
+      guard_(options.limits.max_label_cardinality) {
   auto v = std::make_shared<Version>();
   v->head = std::make_shared<Head>();
   v->head_rollup = std::make_shared<HeadRollup>();
@@ -106,7 +109,7 @@ Status EmbeddedStore::OpenSegments() {
   for (const auto& r : readers) {
     auto sum = LoadOrRebuildSummary(fs, dir, *r);
     if (sum.ok()) {
-      summaries.emplace(r->number(), std::move(sum).value());
+      summaries.emplace(r->number(), Resident(std::move(sum).value(), /*warm=*/false));
     } else {
       log::Warn("store", "segment {:016x} has no summary ({}); queries read its rows", r->number(),
                 sum.status().ToString());
@@ -443,15 +446,25 @@ Result<query::QueryResult> EmbeddedStore::Query(const query::QuerySpec& spec) {
     if (seg_rollup) {
       auto it = v->summaries.find(seg->number());
       if (it != v->summaries.end()) {
+        // Hour cells (read on demand) only where this segment has rows.
+        auto has_rows = [&](int64_t x, int64_t y) { return x < y && f.min_start_us < y && f.max_start_us >= x; };
+        const bool need_hours = day_rollup ? has_rows(sa, da) || has_rows(db, sb) : true;
+        std::shared_ptr<const query::Rollup> hours = need_hours ? hour_rollups_->Get(*seg) : nullptr;
         if (day_rollup) {
           engine.ConsumeRollup(it->second->day, da, db);
-          engine.ConsumeRollup(it->second->rollup, sa, da);
-          engine.ConsumeRollup(it->second->rollup, db, sb);
-        } else {
-          engine.ConsumeRollup(it->second->rollup, sa, sb);
+          a = da;
+          e = db;
         }
-        a = sa;
-        e = sb;
+        if (hours) {
+          if (day_rollup) {
+            engine.ConsumeRollup(*hours, sa, da);
+            engine.ConsumeRollup(*hours, db, sb);
+          } else {
+            engine.ConsumeRollup(*hours, sa, sb);
+          }
+          a = sa;
+          e = sb;
+        }
       }
     }
     for (size_t i = 0; i < f.blocks.size(); ++i) {

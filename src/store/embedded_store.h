@@ -31,6 +31,7 @@
 #include "store/segment/segment_reader.h"
 #include "store/store.h"
 #include "store/summary/head_rollup.h"
+#include "store/summary/hour_rollup_cache.h"
 #include "store/summary/segment_summary.h"
 #include "wal/wal.h"
 
@@ -55,6 +56,9 @@ struct EmbeddedStoreOptions {
   // segments), run by the background flusher when it has nothing to flush
   // (and by Compact()).
   compaction::Policy compaction;
+  // Memory for segment summaries' hour cells (HourRollupCache); their day
+  // cells and session filters are always resident.
+  uint64_t hour_rollup_cache_bytes = uint64_t{32} << 20;
 };
 
 class EmbeddedStore final : public Store {
@@ -90,7 +94,8 @@ class EmbeddedStore final : public Store {
   // An immutable snapshot of what queries read.
   struct Version {
     std::vector<std::shared_ptr<segment::SegmentReader>> segments;
-    // Segment number -> its summary (hour rollup); a segment without one is read raw.
+    // Segment number -> its summary (day rollup and session filters; the hour
+    // rollup is in hour_rollups_); a segment without one is read raw.
     std::unordered_map<uint64_t, std::shared_ptr<const SegmentSummary>> summaries;
     std::vector<FrozenHead> frozen;  // oldest first
     std::shared_ptr<Head> head;
@@ -116,8 +121,12 @@ class EmbeddedStore final : public Store {
   std::string SegmentsDir() const;
   // Writes a segment's summary file (failures logged: it is rebuilt at open).
   void SaveSummary(const SegmentSummary& s);
+  // Moves a summary's hour rollup into hour_rollups_ (when `warm`; else
+  // drops it: it is read back on demand) and returns what stays resident.
+  std::shared_ptr<const SegmentSummary> Resident(std::shared_ptr<SegmentSummary> full, bool warm);
 
   EmbeddedStoreOptions options_;
+  std::unique_ptr<HourRollupCache> hour_rollups_;
   std::unique_ptr<fs::FileLock> lock_;
   CardinalityGuard guard_;
   std::unique_ptr<SerialExecutor> applier_;  // applies durable batches in WAL order

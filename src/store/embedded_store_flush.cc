@@ -73,8 +73,9 @@ Status EmbeddedStore::FlushOldest() {
     return fail(st, "saving the manifest");
   }
   manifest_ = std::move(next);
-  std::shared_ptr<const SegmentSummary> summary = builder.Finish();
-  SaveSummary(*summary);
+  std::shared_ptr<SegmentSummary> full = builder.Finish();
+  SaveSummary(*full);
+  std::shared_ptr<const SegmentSummary> summary = Resident(std::move(full), /*warm=*/true);
   Modify([&](Version* nv) {
     nv->segments.push_back(std::move(reader).value());
     nv->summaries[no] = std::move(summary);
@@ -90,6 +91,12 @@ Status EmbeddedStore::FlushOldest() {
     if (!removed.ok()) log::Warn("store", "could not remove flushed WAL segments: {}", removed.status().ToString());
   }
   return Status::OK();
+}
+
+std::shared_ptr<const SegmentSummary> EmbeddedStore::Resident(std::shared_ptr<SegmentSummary> full, bool warm) {
+  if (warm) hour_rollups_->Put(full->segment_no, std::make_shared<const query::Rollup>(std::move(full->rollup)));
+  full->rollup = query::Rollup(kSegmentRollupUs);
+  return full;
 }
 
 void EmbeddedStore::SaveSummary(const SegmentSummary& s) {
@@ -120,7 +127,7 @@ Status EmbeddedStore::CompactStep(bool* did) {
   };
   Manifest next = manifest_;
   std::shared_ptr<segment::SegmentReader> output;
-  std::shared_ptr<const SegmentSummary> output_summary;
+  std::shared_ptr<SegmentSummary> output_summary;
   SummaryBuilder builder(manifest_.next_segment);
   if (plan.kind == compaction::Plan::kMerge) {
     const uint64_t no = manifest_.next_segment;
@@ -161,10 +168,15 @@ Status EmbeddedStore::CompactStep(bool* did) {
     return fail(st);
   }
   manifest_ = std::move(next);
-  if (output_summary) SaveSummary(*output_summary);
+  std::shared_ptr<const SegmentSummary> resident;
+  if (output_summary) {
+    SaveSummary(*output_summary);
+    resident = Resident(std::move(output_summary), /*warm=*/true);
+  }
+  for (uint64_t no : plan.inputs) hour_rollups_->Erase(no);
   Modify([&](Version* nv) {
     for (uint64_t no : plan.inputs) nv->summaries.erase(no);
-    if (output && output_summary) nv->summaries[output->number()] = output_summary;
+    if (output && resident) nv->summaries[output->number()] = resident;
     auto& segs = nv->segments;
     segs.erase(std::remove_if(segs.begin(), segs.end(),
                               [&](const auto& s) {

@@ -52,6 +52,29 @@ std::string EmbeddedStore::StatsJson() {
   w.Field("bytes_per_event", seg_rows ? static_cast<double>(seg_bytes) / static_cast<double>(seg_rows) : 0.0);
   w.Field("memory_bytes", seg_mem);
   w.EndObject();
+  {
+    // Summaries: day cells and session filters resident; hour cells in a cache.
+    uint64_t day_cells = 0, resident = 0;
+    for (const auto& [no, sum] : v->summaries) {
+      day_cells += sum->day.cells().size();
+      resident += sum->day.MemoryBytes() + sum->rollup.MemoryBytes();
+      for (const auto& f : sum->session_filters) resident += f.MemoryBytes();
+    }
+    const HourRollupCacheStats hc = hour_rollups_->Stats();
+    w.Key("summaries").BeginObject();
+    w.Field("count", static_cast<uint64_t>(v->summaries.size()));
+    w.Field("day_cells", day_cells);
+    w.Field("resident_bytes", resident);
+    w.Key("hour_cache").BeginObject();
+    w.Field("bytes", hc.bytes);
+    w.Field("budget_bytes", hc.budget);
+    w.Field("entries", hc.entries);
+    w.Field("hits", hc.hits);
+    w.Field("loads", hc.loads);
+    w.Field("failed", hc.failed);
+    w.EndObject();
+    w.EndObject();
+  }
   w.Key("flush").BeginObject();
   w.Field("frozen_heads", static_cast<uint64_t>(v->frozen.size()));
   w.Field("frozen_events", frozen_rows);

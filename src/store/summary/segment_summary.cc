@@ -66,7 +66,7 @@ void SummaryBuilder::EndBlock() {
   block_rows_ = 0;
 }
 
-std::shared_ptr<const SegmentSummary> SummaryBuilder::Finish() {
+std::shared_ptr<SegmentSummary> SummaryBuilder::Finish() {
   if (block_rows_ > 0) EndBlock();
   s_->rollup.ForgetDictionaries();
   Complete(s_.get());
@@ -118,8 +118,8 @@ Status WriteSummary(fs::FileSystem* fs, const std::string& dir, const SegmentSum
   return st;
 }
 
-Result<std::shared_ptr<const SegmentSummary>> ReadSummary(fs::FileSystem* fs, const std::string& dir,
-                                                          const segment::SegmentReader& seg) {
+Result<std::shared_ptr<SegmentSummary>> ReadSummary(fs::FileSystem* fs, const std::string& dir,
+                                                    const segment::SegmentReader& seg, bool derive_day) {
   const std::string path = SummaryPath(dir, seg.number());
   if (!fs->FileExists(path)) return Status::NotFound(path);
   std::string data;
@@ -164,11 +164,12 @@ Result<std::shared_ptr<const SegmentSummary>> ReadSummary(fs::FileSystem* fs, co
   s->rows = rows;
   s->rollup = std::move(*r);
   s->session_filters = std::move(filters);
-  Complete(s.get());
-  return std::shared_ptr<const SegmentSummary>(std::move(s));
+  if (derive_day) Complete(s.get());
+  else s->rollup.Freeze();
+  return s;
 }
 
-Result<std::shared_ptr<const SegmentSummary>> BuildSummary(const segment::SegmentReader& seg) {
+Result<std::shared_ptr<SegmentSummary>> BuildSummary(const segment::SegmentReader& seg) {
   segment::ColumnSet cols;
   cols.set(segment::kColStart).set(segment::kColDur).set(segment::kColKind).set(segment::kColStatus);
   for (auto f : query::kRollupDims) cols.set(segment::kColStr0 + static_cast<int>(f));
@@ -185,7 +186,7 @@ Result<std::shared_ptr<const SegmentSummary>> BuildSummary(const segment::Segmen
   return b.Finish();
 }
 
-Result<std::shared_ptr<const SegmentSummary>> LoadOrRebuildSummary(fs::FileSystem* fs, const std::string& dir,
+Result<std::shared_ptr<SegmentSummary>> LoadOrRebuildSummary(fs::FileSystem* fs, const std::string& dir,
                                                                    const segment::SegmentReader& seg) {
   auto s = ReadSummary(fs, dir, seg);
   if (s.ok()) return s;

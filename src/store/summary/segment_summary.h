@@ -50,7 +50,7 @@ class SummaryBuilder {
   // Every row of `b`, in segment row order (the session id column and the
   // rollup's columns set, with dictionaries that stay alive until Finish).
   void Add(const query::ColumnBlock& b);
-  std::shared_ptr<const SegmentSummary> Finish();
+  std::shared_ptr<SegmentSummary> Finish();
 
  private:
   void EndBlock();
@@ -70,14 +70,15 @@ bool ParseSummaryFileName(std::string_view name, uint64_t* no);
 // summary lost in a crash is rebuilt).
 Status WriteSummary(fs::FileSystem* fs, const std::string& segments_dir, const SegmentSummary& s);
 // Reads and checks a summary against its segment (number, rows). NotFound
-// when there is no file; Corruption when it fails a check.
-Result<std::shared_ptr<const SegmentSummary>> ReadSummary(fs::FileSystem* fs, const std::string& segments_dir,
-                                                          const segment::SegmentReader& seg);
+// when there is no file; Corruption when it fails a check. Without
+// `derive_day` the day rollup is left empty (for a reader after the hours).
+Result<std::shared_ptr<SegmentSummary>> ReadSummary(fs::FileSystem* fs, const std::string& segments_dir,
+                                                    const segment::SegmentReader& seg, bool derive_day = true);
 // Computes the summary of a segment from its rows.
-Result<std::shared_ptr<const SegmentSummary>> BuildSummary(const segment::SegmentReader& seg);
+Result<std::shared_ptr<SegmentSummary>> BuildSummary(const segment::SegmentReader& seg);
 // ReadSummary, or when that fails BuildSummary + WriteSummary (a failed write
 // is logged, the summary still returned).
-Result<std::shared_ptr<const SegmentSummary>> LoadOrRebuildSummary(fs::FileSystem* fs,
+Result<std::shared_ptr<SegmentSummary>> LoadOrRebuildSummary(fs::FileSystem* fs,
                                                                    const std::string& segments_dir,
                                                                    const segment::SegmentReader& seg);
 
