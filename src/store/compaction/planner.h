@@ -23,7 +23,9 @@
 namespace agentperf::store::compaction {
 
 struct Policy {
-  uint64_t target_rows = uint64_t{1} << 21;  // 2,097,152 rows per merged segment at most
+  // 524,288 rows per merged segment at most: a merge holds its output's
+  // dictionaries in memory (span, message and session ids: ~100 bytes per row).
+  uint64_t target_rows = uint64_t{1} << 19;
   size_t min_inputs = 4;
   int64_t max_age_us = 0;   // 0 = keep forever
   uint64_t max_bytes = 0;   // 0 = no size limit
