@@ -10,6 +10,7 @@
 #include "query/spec.h"
 #include "store/embedded_store.h"
 #include "testing/events.h"
+#include "testing/store_pair.h"
 #include "testing/temp_dir.h"
 
 namespace agentperf::store {
@@ -46,51 +47,31 @@ std::string Lines(int from, int n, uint64_t seed, int64_t cap_ms = INT64_MAX) {
 // those of a full scan.
 TEST(TopNTest, TiesAtACapGiveTheSameAnswerAsAFullScan) {
   testing::TempDir dir;
-  auto open = [&](const std::string& name) {
-    EmbeddedStoreOptions o;
-    o.data_dir = dir.Sub(name);
-    o.flush_rows = 0;
-    auto s = EmbeddedStore::Open(o);
-    EXPECT_TRUE(s.ok());
-    return std::move(s).value();
-  };
-  auto head = open("head");
-  auto segs = open("segs");
+  auto head = testing::OpenStore(dir.Sub("head"));
+  auto segs = testing::OpenStore(dir.Sub("segs"));
   for (int at = 0; at < 40000; at += 4000) {
     ASSERT_TRUE(head->Append(testing::Decode(Lines(at, 4000, at + 7, 5000))).ok());
     ASSERT_TRUE(segs->Append(testing::Decode(Lines(at, 4000, at + 7, 5000))).ok());
     ASSERT_TRUE(segs->Flush().ok());
   }
   const int64_t now = (testing::kBaseMs + 86400000LL) * 1000;
-  for (const std::string q : {
-           R"q({"group_by":["session_id","agent","model"],"aggregates":["max(duration_ms)"],"order_by":"max(duration_ms) desc","limit":10})q",
-           R"q({"group_by":["session_id"],"aggregates":["max(duration_ms)"],"order_by":"max(duration_ms) desc","limit":200})q",
-           R"q({"from":"1767229200000","group_by":["session_id","model"],"aggregates":["max(duration_ms)"],"order_by":"max(duration_ms) desc","limit":7})q",
-           R"q({"group_by":["model"],"aggregates":["max(duration_ms)"],"order_by":"max(duration_ms) desc","limit":2})q",
-       }) {
-    auto spec = query::ParseQuerySpec(q, now);
-    ASSERT_TRUE(spec.ok()) << q;
-    auto a = head->Query(*spec);
-    auto b = segs->Query(*spec);
-    ASSERT_TRUE(a.ok() && b.ok()) << q;
-    EXPECT_EQ(query::QueryResultToJson(*a, false), query::QueryResultToJson(*b, false)) << q;
-    ASSERT_FALSE(b->series.empty()) << q;
-    EXPECT_EQ(b->series[0].points[0].values[0], 5000) << q;
-  }
+  const std::vector<std::string> queries = {
+      R"q({"group_by":["session_id","agent","model"],"aggregates":["max(duration_ms)"],"order_by":"max(duration_ms) desc","limit":10})q",
+      R"q({"group_by":["session_id"],"aggregates":["max(duration_ms)"],"order_by":"max(duration_ms) desc","limit":200})q",
+      R"q({"from":"1767229200000","group_by":["session_id","model"],"aggregates":["max(duration_ms)"],"order_by":"max(duration_ms) desc","limit":7})q",
+      R"q({"group_by":["model"],"aggregates":["max(duration_ms)"],"order_by":"max(duration_ms) desc","limit":2})q",
+  };
+  testing::ExpectSameAnswers(head.get(), segs.get(), queries, now,
+                             [](const std::string& q, const query::QueryResult&, const query::QueryResult& b) {
+                               ASSERT_FALSE(b.series.empty()) << q;
+                               EXPECT_EQ(b.series[0].points[0].values[0], 5000) << q;
+                             });
 }
 
 TEST(TopNTest, LargestBlocksFirstGivesTheSameAnswerAsAFullScan) {
   testing::TempDir dir;
-  auto open = [&](const std::string& name, uint64_t flush_rows) {
-    EmbeddedStoreOptions o;
-    o.data_dir = dir.Sub(name);
-    o.flush_rows = flush_rows;
-    auto s = EmbeddedStore::Open(o);
-    EXPECT_TRUE(s.ok());
-    return std::move(s).value();
-  };
-  auto head = open("head", 0);
-  auto segs = open("segs", 0);
+  auto head = testing::OpenStore(dir.Sub("head"));
+  auto segs = testing::OpenStore(dir.Sub("segs"));
   const int kEvents = 40000;
   for (int at = 0; at < kEvents; at += 2000) {
     ASSERT_TRUE(head->Append(testing::Decode(Lines(at, 2000, at + 1))).ok());
@@ -108,16 +89,11 @@ TEST(TopNTest, LargestBlocksFirstGivesTheSameAnswerAsAFullScan) {
       R"q({"group_by":["session_id"],"aggregates":["max(duration_ms)"],"order_by":"max(duration_ms) desc","limit":100000})q",
   };
   uint64_t skipped = 0;
-  for (const auto& q : queries) {
-    auto spec = query::ParseQuerySpec(q, now);
-    ASSERT_TRUE(spec.ok()) << q;
-    auto a = head->Query(*spec);
-    auto b = segs->Query(*spec);
-    ASSERT_TRUE(a.ok() && b.ok()) << q;
-    EXPECT_EQ(query::QueryResultToJson(*a, false), query::QueryResultToJson(*b, false)) << q;
-    EXPECT_FALSE(b->series.empty());
-    skipped += b->stats.blocks_skipped;
-  }
+  testing::ExpectSameAnswers(head.get(), segs.get(), queries, now,
+                             [&](const std::string& q, const query::QueryResult&, const query::QueryResult& b) {
+                               EXPECT_FALSE(b.series.empty()) << q;
+                               skipped += b.stats.blocks_skipped;
+                             });
   // The top 3 sessions: many of the 19 blocks are never read.
   auto spec = query::ParseQuerySpec(queries[1], now);
   auto r = segs->Query(*spec);

@@ -13,6 +13,7 @@
 #include "query/spec.h"
 #include "store/embedded_store.h"
 #include "testing/events.h"
+#include "testing/store_pair.h"
 #include "testing/temp_dir.h"
 
 namespace agentperf::store {
@@ -80,16 +81,8 @@ TEST(HeadRollupTest, DropsARollupThatDoesNotAggregate) {
 
 TEST(HeadRollupTest, QueriesOverADroppedRollupReadRowsAndAgreeWithSegments) {
   testing::TempDir dir;
-  auto open = [&](const std::string& name) {
-    EmbeddedStoreOptions o;
-    o.data_dir = dir.Sub(name);
-    o.flush_rows = 0;
-    auto s = EmbeddedStore::Open(o);
-    EXPECT_TRUE(s.ok());
-    return std::move(s).value();
-  };
-  auto head = open("head");
-  auto segs = open("segs");
+  auto head = testing::OpenStore(dir.Sub("head"));
+  auto segs = testing::OpenStore(dir.Sub("segs"));
   for (int at = 0; at < 24000; at += 4000) {
     // One event every 20 s over ~5.5 days, five agents: 3 rows per minute, about one cell per row.
     ASSERT_TRUE(head->Append(testing::Decode(Lines(at, 4000, 20000, 5), kNowMs)).ok());
@@ -102,16 +95,11 @@ TEST(HeadRollupTest, QueriesOverADroppedRollupReadRowsAndAgreeWithSegments) {
       R"q({"group_by":["agent"],"step":"1h","aggregates":["count","errors","p50(duration_ms)"]})q",
       R"q({"from":"1767229230000","to":"1767400000000","step":"1m","aggregates":["count","avg(duration_ms)"]})q",
   };
-  for (const auto& q : queries) {
-    auto spec = query::ParseQuerySpec(q, now);
-    ASSERT_TRUE(spec.ok()) << q;
-    auto a = head->Query(*spec);
-    auto b = segs->Query(*spec);
-    ASSERT_TRUE(a.ok() && b.ok()) << q;
-    EXPECT_EQ(query::QueryResultToJson(*a, false), query::QueryResultToJson(*b, false)) << q;
-    EXPECT_EQ(a->stats.rollup_cells, 0u) << "the head's rollup was dropped: " << q;
-    EXPECT_GT(a->stats.rows_scanned, 0u) << q;
-  }
+  testing::ExpectSameAnswers(head.get(), segs.get(), queries, now,
+                             [](const std::string& q, const query::QueryResult& a, const query::QueryResult&) {
+                               EXPECT_EQ(a.stats.rollup_cells, 0u) << "the head's rollup was dropped: " << q;
+                               EXPECT_GT(a.stats.rows_scanned, 0u) << q;
+                             });
 }
 
 }  // namespace
