@@ -665,11 +665,15 @@ TEST_P(DifferentialTest, StoreAgreesWithSqlite) {
     accepted += r->accepted;
     // Flush mode: everything up to here into segments; the rest stays in heads.
     const size_t cut = events.size() * 8 / 10;
-    if (p.flush_rows > 0 && begin < cut && end >= cut) ASSERT_TRUE(st->Flush().ok());
+    if (p.flush_rows > 0 && begin < cut && end >= cut) {
+      ASSERT_TRUE(st->Flush().ok());
+    }
   }
   ASSERT_EQ(accepted, events.size());
   ASSERT_EQ(st->events(), events.size());
-  if (p.flush_rows > 0) EXPECT_GT(st->segments(), 0u);
+  if (p.flush_rows > 0) {
+    EXPECT_GT(st->segments(), 0u);
+  }
 
   Sql sql;
   sql.Load(events);

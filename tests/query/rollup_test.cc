@@ -34,11 +34,6 @@ void FillRandom(BlockData* b, uint64_t seed, size_t n) {
   }
 }
 
-std::string Json(const Result<QueryResult>& r) {
-  EXPECT_TRUE(r.ok()) << r.status().ToString();
-  return r.ok() ? QueryResultToJson(*r, false) : "";
-}
-
 // The query over the rows, and over the rollup for whole buckets + rows at the edges.
 void ExpectSameAnswer(const std::string& json, const ColumnBlock& block, const Rollup& rollup, int64_t a, int64_t b) {
   QuerySpec spec = Spec(json);
@@ -155,8 +150,12 @@ TEST(RollupTest, FinerCellsMergeIntoCoarserOnesAndFrozenCellsAreSortedAndSearcha
   // LowerBound: the first cell whose bucket starts at or after t.
   for (int64_t t : {INT64_MIN, kT0 - 1, kT0, kT0 + 1, kT0 + kHourUs, kT0 + 2 * kHourUs + 5, kT0 + 10 * kHourUs}) {
     const size_t i = merged.LowerBound(t);
-    if (i < cells.size()) EXPECT_GE(cells[i].bucket * kHourUs, t);
-    if (i > 0) EXPECT_LT(cells[i - 1].bucket * kHourUs, t);
+    if (i < cells.size()) {
+      EXPECT_GE(cells[i].bucket * kHourUs, t);
+    }
+    if (i > 0) {
+      EXPECT_LT(cells[i - 1].bucket * kHourUs, t);
+    }
   }
   // The engine reads only the cells of [a, b) from a sorted rollup: same answers as from rows.
   const int64_t a = (kT0 / kHourUs + 1) * kHourUs, b = a + kHourUs;

@@ -76,7 +76,9 @@ TEST(TopNTest, LargestBlocksFirstGivesTheSameAnswerAsAFullScan) {
   for (int at = 0; at < kEvents; at += 2000) {
     ASSERT_TRUE(head->Append(testing::Decode(Lines(at, 2000, at + 1))).ok());
     ASSERT_TRUE(segs->Append(testing::Decode(Lines(at, 2000, at + 1))).ok());
-    if (at < kEvents - 2000) ASSERT_TRUE(segs->Flush().ok());  // the last 2000 stay in the head
+    if (at < kEvents - 2000) {
+      ASSERT_TRUE(segs->Flush().ok());  // the last 2000 stay in the head
+    }
   }
   ASSERT_GE(segs->segments(), 19u);
   const int64_t now = (testing::kBaseMs + 86400000LL) * 1000;

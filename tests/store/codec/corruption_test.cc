@@ -76,7 +76,9 @@ bool TryDecode(const Chunk& c, std::string_view in) {
       EXPECT_EQ(offsets.back(), bytes.size());
     }
   }
-  if (!s.ok()) EXPECT_EQ(s.code(), StatusCode::kCorruption) << s.ToString();
+  if (!s.ok()) {
+    EXPECT_EQ(s.code(), StatusCode::kCorruption) << s.ToString();
+  }
   return s.ok();
 }
 

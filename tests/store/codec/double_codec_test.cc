@@ -113,8 +113,9 @@ TEST(DoubleCodecTest, DecodeRejectsWrongCountAndTrailingBytes) {
     std::string enc;
     ASSERT_TRUE(EncodeDoublesWith(id, v.data(), v.size(), &enc).ok());
     std::vector<double> out(v.size() + 10);
-    if (id == CodecId::kDoublePlain || id == CodecId::kGorilla || id == CodecId::kDoubleSparse)  // layouts that imply n
+    if (id == CodecId::kDoublePlain || id == CodecId::kGorilla || id == CodecId::kDoubleSparse) {  // layouts that imply n
       EXPECT_FALSE(DecodeDoubles(enc, v.size() + 1, out.data()).ok()) << CodecName(uint8_t(id));
+    }
     EXPECT_EQ(DecodeDoubles(enc + "x", v.size(), out.data()).code(), StatusCode::kCorruption) << CodecName(uint8_t(id));
   }
 }

@@ -54,7 +54,9 @@ void Generate(const fsys::path& out, bool segments) {
     auto s = EmbeddedStore::Open(o);
     ASSERT_TRUE(s.ok());
     ASSERT_TRUE((*s)->Append(testing::Decode(testing::Ndjson(Lines(0, 300)))).ok());
-    if (segments) ASSERT_TRUE((*s)->Flush().ok());
+    if (segments) {
+      ASSERT_TRUE((*s)->Flush().ok());
+    }
     ASSERT_TRUE((*s)->Append(testing::Decode(testing::Ndjson(Lines(300, 100)))).ok());
   }
   fsys::remove(tmp.Sub("d/LOCK"));

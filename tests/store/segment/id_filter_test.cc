@@ -44,10 +44,16 @@ TEST(IdFilterTest, FuseFilterHasNoFalseNegativesAndFewFalsePositives) {
     IdFilter f = Build(ids, &enc);
     for (const auto& id : ids) ASSERT_TRUE(f.MayContain(id)) << "n=" << n;
     EXPECT_EQ(enc.substr(0, 2), std::string("\0\0", 2)) << "n=" << n << ": not a fuse filter";
-    if (n >= 1000) EXPECT_LT(FalsePositiveRate(f, 99), 0.0095) << "n=" << n;  // 2^-7 = 0.78 % expected
+    if (n >= 1000) {
+      EXPECT_LT(FalsePositiveRate(f, 99), 0.0095) << "n=" << n;  // 2^-7 = 0.78 % expected
+    }
     // Bits per id (Bloom: 10): 7 per slot, 1.125 slots per id for large sets, more for small ones.
-    if (n >= 100000) EXPECT_LT(static_cast<double>(enc.size()) * 8 / n, 8.2) << "n=" << n;
-    if (n == 1000) EXPECT_LT(static_cast<double>(enc.size()) * 8 / n, 11) << "n=" << n;
+    if (n >= 100000) {
+      EXPECT_LT(static_cast<double>(enc.size()) * 8 / n, 8.2) << "n=" << n;
+    }
+    if (n == 1000) {
+      EXPECT_LT(static_cast<double>(enc.size()) * 8 / n, 11) << "n=" << n;
+    }
   }
 }
 

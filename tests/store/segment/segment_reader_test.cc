@@ -114,7 +114,9 @@ TEST_F(SegmentTest, EveryDamagedByteIsDetected) {
     bad[at] = static_cast<char>(bad[at] ^ (1 + rng() % 255));
     ASSERT_TRUE(fs::WriteFileAtomically(fs::DefaultFileSystem(), path_, bad).ok());
     auto r = segment::SegmentReader::Open(fs::DefaultFileSystem(), path_, 1);
-    if (r.ok()) EXPECT_FALSE((*r)->Verify().ok()) << "flipped byte " << at << " not detected";
+    if (r.ok()) {
+      EXPECT_FALSE((*r)->Verify().ok()) << "flipped byte " << at << " not detected";
+    }
   }
   for (size_t cut : {size_t{0}, size_t{10}, image.size() / 2, image.size() - 1}) {
     ASSERT_TRUE(fs::WriteFileAtomically(fs::DefaultFileSystem(), path_, image.substr(0, cut)).ok());

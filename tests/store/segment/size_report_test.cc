@@ -54,7 +54,9 @@ TEST(SizeReportTest, PartsAddUpAndNameTheCodecs) {
       EXPECT_EQ(chunks, 1u);  // one block
       EXPECT_EQ(p.values, 2000u);
     }
-    if (p.group == "segment" && p.name == "unaccounted") EXPECT_EQ(p.bytes, 0u);
+    if (p.group == "segment" && p.name == "unaccounted") {
+      EXPECT_EQ(p.bytes, 0u);
+    }
   }
   EXPECT_EQ(sum, r.total_bytes);
   EXPECT_EQ(columns, 27u);
