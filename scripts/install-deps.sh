@@ -9,7 +9,11 @@ PACKAGES=(
   libboost1.81-dev libsimdjson-dev libzstd-dev zlib1g-dev libfmt-dev libcli11-dev
   libsqlite3-dev libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
   postgresql-15 libpq-dev
+  nodejs ripgrep
 )
+# npm: Debian's package, unless an npm is already there (a NodeSource nodejs
+# ships its own, and Debian's npm would conflict with it).
+if ! command -v npm >/dev/null 2>&1; then PACKAGES+=(npm); fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -29,6 +29,10 @@ int Main(int argc, char** argv) {
   add("inspect", "show where a data directory's bytes go: per column, dictionary, section and file, with codecs",
       SetupInspect);
   add("bench", "run a benchmark and print JSON lines", SetupBench);
+  add("import", "import history from another tool (opencode)", SetupImport);
+  add("export", "write stored events as NDJSON (one record per span, with its id)", SetupExport);
+  add("opencode", "install or remove the agentperf plugin for OpenCode", SetupOpencode);
+  add("simulate", "run a simulated component for tests and demos (llm: an OpenAI-compatible model)", SetupSimulate);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -15,5 +15,9 @@ std::function<int()> SetupQuery(CLI::App* app);
 std::function<int()> SetupVerify(CLI::App* app);
 std::function<int()> SetupInspect(CLI::App* app);
 std::function<int()> SetupBench(CLI::App* app);
+std::function<int()> SetupImport(CLI::App* app);     // import opencode
+std::function<int()> SetupExport(CLI::App* app);     // export stored events
+std::function<int()> SetupOpencode(CLI::App* app);   // opencode install|uninstall|env
+std::function<int()> SetupSimulate(CLI::App* app);   // simulate llm
 
 }  // namespace agentperf::cli

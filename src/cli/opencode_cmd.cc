@@ -1,0 +1,15 @@
+// agentperf opencode: placeholder until the command is built (issue 4).
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+
+namespace agentperf::cli {
+
+std::function<int()> SetupOpencode(CLI::App* cmd) {
+  return []() -> int {
+    fmt::print(stderr, "agentperf opencode: not built yet\n");
+    return 1;
+  };
+}
+
+}  // namespace agentperf::cli
