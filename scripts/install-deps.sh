@@ -9,7 +9,7 @@ PACKAGES=(
   libboost1.81-dev libsimdjson-dev libzstd-dev zlib1g-dev libfmt-dev libcli11-dev
   libsqlite3-dev libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
   postgresql-15 libpq-dev
-  nodejs ripgrep
+  nodejs ripgrep python3
 )
 # npm: Debian's package, unless an npm is already there (a NodeSource nodejs
 # ships its own, and Debian's npm would conflict with it).
