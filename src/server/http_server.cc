@@ -7,9 +7,11 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <deque>
 #include <future>
 #include <mutex>
 #include <optional>
+#include <sstream>
 #include <unordered_map>
 #include <thread>
 #include <vector>
@@ -52,6 +54,7 @@ class Session;
 struct Shared {
   HttpServerOptions opts;
   Handler handler;
+  StreamHandler stream_handler;  // when set, used instead of handler
   EarlyCheck early;
   std::vector<std::unique_ptr<net::io_context>> iocs;
   std::atomic<uint64_t> inflight{0};
@@ -65,10 +68,26 @@ struct Shared {
   std::mutex mu;
   bool stopped = false;                                           // guarded by mu
   std::unordered_map<const void*, std::weak_ptr<Session>> sessions;  // guarded by mu
-  Shared(HttpServerOptions o, Handler h, EarlyCheck e) : opts(std::move(o)), handler(std::move(h)), early(std::move(e)) {
+  Shared(HttpServerOptions o, Handler h, StreamHandler sh, EarlyCheck e)
+      : opts(std::move(o)), handler(std::move(h)), stream_handler(std::move(sh)), early(std::move(e)) {
     int n = std::max(1, opts.threads);
     for (int i = 0; i < n; ++i) iocs.push_back(std::make_unique<net::io_context>(1));
   }
+  // Runs f on the executor unless the server is stopping (then f is dropped
+  // and false returned: no thread would run it).
+  template <typename Executor, typename F>
+  bool Post(const Executor& ex, F&& f) {
+    std::lock_guard<std::mutex> l(mu);
+    if (stopped) return false;
+    net::post(ex, std::forward<F>(f));
+    return true;
+  }
+};
+
+// What a streamed response and the thread writing it share.
+struct StreamState {
+  std::atomic<bool> closed{false};     // the connection is gone: drop output
+  std::atomic<uint64_t> buffered{0};   // body bytes accepted by Write() and not yet written
 };
 
 void FillHead(const http::request<http::string_body>& req, const tcp::socket& sock, HttpRequest* out) {
@@ -122,13 +141,24 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Start() { ReadHeader(); }
-  // Closes the connection and cancels the timer; pending operations complete
+  // Closes the connection and cancels the timers; pending operations complete
   // with operation_aborted. Only where no I/O thread runs this session.
   void Shutdown() {
     timer_.cancel();
     Close();
   }
   tcp::socket::executor_type executor() { return socket_.get_executor(); }
+  Shared& shared() { return *shared_; }
+
+  // The operations of a ResponseStream, run on this session's thread. `seq`
+  // names the request; calls about an earlier request are ignored.
+  void StreamRespond(uint64_t seq, HttpResponse r);
+  void StreamBegin(uint64_t seq, int status, std::string content_type,
+                   std::vector<std::pair<std::string, std::string>> headers);
+  void StreamWrite(uint64_t seq, std::string data);
+  void StreamFinish(uint64_t seq);
+  void StreamAbort(uint64_t seq);
+  void StreamAt(uint64_t seq, ResponseStream::TimePoint deadline, std::function<void(bool)> fn);
 
  private:
   void Release() {
@@ -190,6 +220,7 @@ class Session : public std::enable_shared_from_this<Session> {
     FillHead(req, socket_, &head_);
     keep_alive_ = req.keep_alive();
     head_method_ = req.method() == http::verb::head;
+    http10_ = req.version() < 11;
     const bool chunked = parser_->chunked();
     const uint64_t length = parser_->content_length().value_or(0);
     const bool has_body = chunked || length > 0;
@@ -264,6 +295,7 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.reset();
     shared_->requests.fetch_add(1);
     auto self = shared_from_this();
+    if (shared_->stream_handler) return CallStreamHandler();
     shared_->handler(std::move(head_), [self](HttpResponse r) {
       std::lock_guard<std::mutex> l(self->shared_->mu);
       if (self->shared_->stopped) return;  // no thread would ever write it
@@ -297,6 +329,20 @@ class Session : public std::enable_shared_from_this<Session> {
     beast::error_code ec;
     socket_.shutdown(tcp::socket::shutdown_send, ec);
     socket_.close(ec);
+    if (stream_state_) stream_state_->closed.store(true);
+    CancelStreamTimers();
+  }
+
+  // --- streamed responses ---
+  enum class StreamPhase { kNone, kHandler, kBody, kFinishing };
+  void CallStreamHandler();
+  bool Current(uint64_t seq) const { return seq == stream_seq_ && stream_phase_ != StreamPhase::kNone; }
+  void EnqueueStream(std::string bytes, uint64_t accounted);
+  void WriteStreamQueue();
+  void OnStreamWritten(beast::error_code ec);
+  void MaybeEndStream();
+  void CancelStreamTimers() {
+    for (auto& [id, t] : stream_timers_) t->cancel();
   }
 
   std::shared_ptr<Shared> shared_;
@@ -308,8 +354,223 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string body_;
   bool keep_alive_ = true;
   bool head_method_ = false;  // the request being answered is a HEAD
+  bool http10_ = false;       // the request being answered is HTTP/1.0
   uint64_t reserved_ = 0;
+
+  struct Queued {
+    std::string bytes;
+    uint64_t accounted;  // counted in StreamState::buffered
+  };
+  uint64_t stream_seq_ = 0;
+  StreamPhase stream_phase_ = StreamPhase::kNone;
+  std::shared_ptr<StreamState> stream_state_;
+  bool stream_chunked_ = false;      // chunked framing (else: ends with the connection)
+  bool stream_body_ = false;         // false for HEAD: body writes are dropped
+  bool stream_close_after_ = false;  // close the connection after the body
+  bool stream_writing_ = false;
+  std::deque<Queued> stream_queue_;
+  std::vector<Queued> stream_in_flight_;
+  uint64_t next_timer_id_ = 0;
+  std::unordered_map<uint64_t, std::shared_ptr<net::steady_timer>> stream_timers_;
 };
+
+// The handler's side of a streamed response: every call is posted to the
+// session's thread.
+class StreamImpl final : public ResponseStream {
+ public:
+  StreamImpl(std::shared_ptr<Session> session, uint64_t seq, std::shared_ptr<StreamState> state, uint64_t max_buffer)
+      : session_(std::move(session)), seq_(seq), state_(std::move(state)), max_buffer_(max_buffer) {}
+  ~StreamImpl() override {
+    if (!ended_.exchange(true)) Post([s = session_, seq = seq_] { s->StreamAbort(seq); });
+  }
+
+  void Respond(HttpResponse response) override {
+    if (begun_.exchange(true) || ended_.exchange(true)) return;
+    Post([s = session_, seq = seq_, r = std::move(response)]() mutable { s->StreamRespond(seq, std::move(r)); });
+  }
+  void Begin(int status, std::string content_type,
+             std::vector<std::pair<std::string, std::string>> headers) override {
+    if (ended_.load() || begun_.exchange(true)) return;
+    Post([s = session_, seq = seq_, status, ct = std::move(content_type), h = std::move(headers)]() mutable {
+      s->StreamBegin(seq, status, std::move(ct), std::move(h));
+    });
+  }
+  Status Write(std::string data) override {
+    if (ended_.load() || state_->closed.load()) return Status::Unavailable("the response stream has ended");
+    if (data.empty()) return Status::OK();
+    const uint64_t n = data.size();
+    const uint64_t before = state_->buffered.fetch_add(n);
+    if (before > 0 && before + n > max_buffer_) {
+      state_->buffered.fetch_sub(n);
+      return Status::ResourceExhausted(
+          fmt::format("response stream buffer full ({} bytes waiting for the client)", before));
+    }
+    if (!Post([s = session_, seq = seq_, d = std::move(data)]() mutable { s->StreamWrite(seq, std::move(d)); })) {
+      state_->buffered.fetch_sub(n);
+      return Status::Unavailable("the server is stopping");
+    }
+    return Status::OK();
+  }
+  void Finish() override {
+    if (ended_.exchange(true)) return;
+    Post([s = session_, seq = seq_] { s->StreamFinish(seq); });
+  }
+  void At(TimePoint deadline, std::function<void(bool)> fn) override {
+    Post([s = session_, seq = seq_, deadline, f = std::move(fn)]() mutable { s->StreamAt(seq, deadline, std::move(f)); });
+  }
+  bool closed() const override { return state_->closed.load(); }
+  uint64_t buffered() const override { return state_->buffered.load(); }
+
+ private:
+  template <typename F>
+  bool Post(F&& f) {
+    return session_->shared().Post(session_->executor(), std::forward<F>(f));
+  }
+  std::shared_ptr<Session> session_;
+  const uint64_t seq_;
+  std::shared_ptr<StreamState> state_;
+  const uint64_t max_buffer_;
+  std::atomic<bool> begun_{false};
+  std::atomic<bool> ended_{false};
+};
+
+void Session::CallStreamHandler() {
+  ++stream_seq_;
+  stream_phase_ = StreamPhase::kHandler;
+  stream_state_ = std::make_shared<StreamState>();
+  auto stream = std::make_shared<StreamImpl>(shared_from_this(), stream_seq_, stream_state_,
+                                             shared_->opts.max_stream_buffer_bytes);
+  shared_->stream_handler(std::move(head_), std::move(stream));
+}
+
+void Session::StreamRespond(uint64_t seq, HttpResponse r) {
+  if (!Current(seq) || stream_phase_ != StreamPhase::kHandler) return;
+  stream_phase_ = StreamPhase::kNone;
+  CancelStreamTimers();
+  Write(std::move(r));
+}
+
+void Session::StreamBegin(uint64_t seq, int status, std::string content_type,
+                          std::vector<std::pair<std::string, std::string>> headers) {
+  if (!Current(seq) || stream_phase_ != StreamPhase::kHandler) return;
+  Release();
+  stream_phase_ = StreamPhase::kBody;
+  stream_body_ = !head_method_;
+  // HTTP/1.0 has no chunked coding: the body then ends with the connection.
+  stream_chunked_ = !http10_;
+  http::response<http::empty_body> res{static_cast<http::status>(status), 11};
+  res.set(http::field::server, "agentperf");
+  res.set(http::field::content_type, content_type);
+  for (const auto& [k, v] : headers) res.set(k, v);
+  if (stream_chunked_) res.chunked(true);
+  res.keep_alive(keep_alive_ && stream_chunked_);
+  stream_close_after_ = !res.keep_alive();
+  std::ostringstream os;
+  os << res.base();
+  EnqueueStream(os.str(), 0);
+}
+
+void Session::StreamWrite(uint64_t seq, std::string data) {
+  const uint64_t n = data.size();
+  if (!Current(seq) || stream_phase_ != StreamPhase::kBody || !stream_body_ || stream_state_->closed.load()) {
+    // Still counted by the stream that wrote it (which may be an earlier one).
+    if (seq == stream_seq_ && stream_state_) stream_state_->buffered.fetch_sub(n);
+    return;
+  }
+  if (stream_chunked_) {
+    std::string framed = fmt::format("{:x}\r\n", n);
+    framed.reserve(framed.size() + n + 2);
+    framed += data;
+    framed += "\r\n";
+    return EnqueueStream(std::move(framed), n);
+  }
+  EnqueueStream(std::move(data), n);
+}
+
+void Session::StreamFinish(uint64_t seq) {
+  if (!Current(seq)) return;
+  if (stream_phase_ == StreamPhase::kHandler) return StreamAbort(seq);  // Finish without Begin
+  if (stream_phase_ != StreamPhase::kBody) return;
+  stream_phase_ = StreamPhase::kFinishing;
+  if (stream_chunked_ && stream_body_ && !stream_state_->closed.load()) EnqueueStream("0\r\n\r\n", 0);
+  MaybeEndStream();
+}
+
+void Session::StreamAbort(uint64_t seq) {
+  if (!Current(seq)) return;
+  if (stream_phase_ == StreamPhase::kHandler) {
+    stream_phase_ = StreamPhase::kNone;
+    CancelStreamTimers();
+    return Write(HttpResponse::Error(500, "internal", "the request handler gave no response"));
+  }
+  if (stream_phase_ == StreamPhase::kBody) {
+    // A body cut short cannot be framed as complete: what was written goes
+    // out, then (without the last chunk) the connection closes.
+    stream_phase_ = StreamPhase::kFinishing;
+    stream_close_after_ = true;
+    MaybeEndStream();
+  }
+}
+
+void Session::StreamAt(uint64_t seq, ResponseStream::TimePoint deadline, std::function<void(bool)> fn) {
+  if (seq != stream_seq_ || stream_phase_ == StreamPhase::kNone || !stream_state_ || stream_state_->closed.load()) {
+    return fn(false);
+  }
+  const uint64_t id = ++next_timer_id_;
+  auto timer = std::make_shared<net::steady_timer>(socket_.get_executor(), deadline);
+  stream_timers_.emplace(id, timer);
+  timer->async_wait([self = shared_from_this(), id, st = stream_state_, f = std::move(fn)](beast::error_code ec) {
+    self->stream_timers_.erase(id);  // destroys the timer; its handler already left it
+    f(!ec && !st->closed.load());
+  });
+}
+
+void Session::EnqueueStream(std::string bytes, uint64_t accounted) {
+  stream_queue_.push_back(Queued{std::move(bytes), accounted});
+  WriteStreamQueue();
+}
+
+void Session::WriteStreamQueue() {
+  if (stream_writing_ || stream_queue_.empty()) return;
+  std::vector<net::const_buffer> bufs;
+  while (!stream_queue_.empty() && stream_in_flight_.size() < 64) {
+    stream_in_flight_.push_back(std::move(stream_queue_.front()));
+    stream_queue_.pop_front();
+  }
+  bufs.reserve(stream_in_flight_.size());
+  for (const auto& q : stream_in_flight_) bufs.emplace_back(q.bytes.data(), q.bytes.size());
+  stream_writing_ = true;
+  Arm(shared_->opts.idle_timeout_seconds);
+  net::async_write(socket_, bufs, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    self->OnStreamWritten(ec);
+  });
+}
+
+void Session::OnStreamWritten(beast::error_code ec) {
+  Disarm();
+  stream_writing_ = false;
+  uint64_t done = 0;
+  for (const auto& q : stream_in_flight_) done += q.accounted;
+  stream_in_flight_.clear();
+  if (ec) {
+    for (const auto& q : stream_queue_) done += q.accounted;
+    stream_queue_.clear();
+    stream_state_->buffered.fetch_sub(done);
+    stream_phase_ = StreamPhase::kNone;
+    return Close();
+  }
+  stream_state_->buffered.fetch_sub(done);
+  WriteStreamQueue();
+  MaybeEndStream();
+}
+
+void Session::MaybeEndStream() {
+  if (stream_phase_ != StreamPhase::kFinishing || stream_writing_ || !stream_queue_.empty()) return;
+  stream_phase_ = StreamPhase::kNone;
+  CancelStreamTimers();
+  if (stream_close_after_ || stream_state_->closed.load()) return Close();
+  ReadHeader();
+}
 
 }  // namespace
 
@@ -359,7 +620,14 @@ struct HttpServer::Impl {
 
 HttpServer::HttpServer(HttpServerOptions options, Handler handler, EarlyCheck early_check)
     : impl_(std::make_unique<Impl>()) {
-  impl_->shared = std::make_shared<Shared>(std::move(options), std::move(handler), std::move(early_check));
+  impl_->shared =
+      std::make_shared<Shared>(std::move(options), std::move(handler), StreamHandler(), std::move(early_check));
+}
+
+HttpServer::HttpServer(HttpServerOptions options, StreamHandler handler, EarlyCheck early_check)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->shared =
+      std::make_shared<Shared>(std::move(options), Handler(), std::move(handler), std::move(early_check));
 }
 
 HttpServer::~HttpServer() { Stop(); }

@@ -2,7 +2,9 @@
 // includes them), with keep-alive, a bound on concurrent connections, a bound
 // on request body size (413) and on the bytes of all bodies in flight (503 +
 // Retry-After, so memory stays bounded under overload). Handlers get plain
-// HttpRequest values and answer through a Responder from any thread.
+// HttpRequest values and answer through a Responder from any thread, or,
+// when the server is built with a StreamHandler, through a ResponseStream
+// (chunked responses paced by timers on the I/O threads; http_types.h).
 //
 // Thread-safety: Start/Stop from one thread; handlers run on the I/O threads.
 #pragma once
@@ -24,6 +26,9 @@ struct HttpServerOptions {
   uint64_t max_inflight_bytes = uint64_t{512} << 20;
   int max_connections = 1024;
   int idle_timeout_seconds = 120;
+  // Per streamed response: bytes written by the handler and not yet taken by
+  // the socket (ResponseStream::Write refuses more).
+  uint64_t max_stream_buffer_bytes = uint64_t{1} << 20;
 };
 
 struct HttpServerStats {
@@ -37,6 +42,8 @@ struct HttpServerStats {
 class HttpServer {
  public:
   HttpServer(HttpServerOptions options, Handler handler, EarlyCheck early_check);
+  // Every request is answered through a ResponseStream.
+  HttpServer(HttpServerOptions options, StreamHandler handler, EarlyCheck early_check);
   ~HttpServer();  // stops
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
