@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 start=$SECONDS
 
 scripts/install-deps.sh
+# The pinned real opencode (npm) that the e2e-opencode tests drive.
+scripts/install-opencode.sh
 
 run_suite() {
   local kind=$1 dir=$2
