@@ -18,26 +18,12 @@
 
 #include "event/json_encoder.h"
 #include "ingest/opencode/importer.h"
+#include "testing/paths.h"
 
 namespace agentperf::ingest::opencode::testing {
 
-// $AGENTPERF_SOURCE_DIR (set by CTest), else found from this file's path
-// (which ccache may make relative to the build directory) or the test binary.
-inline std::filesystem::path FixtureDir() {
-  namespace fsys = std::filesystem;
-  if (const char* src = std::getenv("AGENTPERF_SOURCE_DIR"); src != nullptr && *src != '\0') {
-    return fsys::path(src) / "tests" / "fixtures" / "opencode";
-  }
-  const fsys::path rel = fsys::path("tests") / "fixtures" / "opencode";
-  std::error_code ec;
-  const fsys::path exe = fsys::read_symlink("/proc/self/exe", ec);
-  for (const fsys::path& c :
-       {fsys::path(__FILE__).parent_path().parent_path().parent_path() / "fixtures" / "opencode",
-        exe.parent_path().parent_path().parent_path() / rel, exe.parent_path().parent_path() / rel, rel}) {
-    if (fsys::exists(c / "make_rows.py", ec)) return c;
-  }
-  return rel;
-}
+// tests/fixtures/opencode in the source tree.
+inline std::filesystem::path FixtureDir() { return agentperf::testing::SourceDir() / "tests" / "fixtures" / "opencode"; }
 
 inline std::string ReadText(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -57,14 +43,7 @@ inline void ExecSql(const std::string& db_path, const std::string& sql) {
   sqlite3_close(db);
 }
 
-// ../shared/opencode/samples: $AGENTPERF_SHARED_DIR/opencode/samples, else
-// beside the source tree.
-inline std::filesystem::path SamplesDir() {
-  if (const char* d = std::getenv("AGENTPERF_SHARED_DIR"); d != nullptr && *d != '\0') {
-    return std::filesystem::path(d) / "opencode" / "samples";
-  }
-  return FixtureDir().parent_path().parent_path().parent_path().parent_path() / "shared" / "opencode" / "samples";
-}
+inline std::filesystem::path SamplesDir() { return agentperf::testing::OpencodeSamplesDir(); }
 
 // Output of a shell command (fails the test if it exits non-zero).
 inline std::string CommandOutput(const std::string& cmd) {
