@@ -10,6 +10,7 @@
 #include <fstream>
 #include <thread>
 
+#include "core/clock.h"
 #include "core/json_writer.h"
 #include "core/log.h"
 #include "core/ingest_backpressure.h"
@@ -107,6 +108,12 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& o, store::Sto
   }
   std::unique_ptr<Server> s(new Server());
   s->host_ = host;
+  s->store_ = store;
+  if (o.otlp) {
+    otlp::ReceiverOptions ro = o.otlp_options;
+    ro.join.limits = o.limits;
+    s->otlp_ = std::make_unique<otlp::OtlpReceiver>(ro);
+  }
   api::ApiOptions ao;
   ao.token = o.token;
   ao.limits = o.limits;
@@ -126,7 +133,7 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& o, store::Sto
     WriteMemory(w);
     w.EndObject();
     return w.Take();
-  });
+  }, s->otlp_.get());
   HttpServerOptions ho;
   ho.host = host;
   ho.port = port;
@@ -139,10 +146,43 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& o, store::Sto
       ho, [api](HttpRequest&& r, Responder respond) { api->Handle(std::move(r), std::move(respond)); },
       [api](const HttpRequest& head, uint64_t len, HttpResponse* early) { return api->EarlyCheck(head, len, early); });
   AP_RETURN_IF_ERROR(s->http_->Start());
+  if (s->otlp_ && o.otlp_sweep_ms > 0) {
+    const auto every = std::chrono::milliseconds(o.otlp_sweep_ms);
+    s->sweeper_ = std::thread([raw, every] {
+      std::unique_lock lock(raw->sweep_mu_);
+      while (!raw->sweep_cv_.wait_for(lock, every, [raw] { return raw->sweep_stop_; })) {
+        lock.unlock();
+        raw->SweepOtlp(WallMicros());
+        lock.lock();
+      }
+    });
+  }
   return s;
 }
 
+void Server::SweepOtlp(int64_t now_us) {
+  if (!otlp_) return;
+  event::EventBatch aux;
+  otlp_->Expire(now_us, &aux);
+  if (aux.empty()) return;
+  // Blocking: the sweeper is the only caller besides tests, and the store
+  // must not be closed under it (StopAccepting joins the sweeper first).
+  const size_t n = aux.size();
+  auto r = store_->Append(std::move(aux));
+  if (!r.ok()) log::Warn("otlp", "storing {} auxiliary llm_calls failed: {}", n, r.status().ToString());
+}
+
+void Server::StopSweeper() {
+  {
+    std::lock_guard lock(sweep_mu_);
+    sweep_stop_ = true;
+  }
+  sweep_cv_.notify_all();
+  if (sweeper_.joinable()) sweeper_.join();
+}
+
 Server::~Server() {
+  StopSweeper();
   if (http_) http_->Stop();
 }
 

@@ -1,15 +1,21 @@
 // Server: `agentperf serve` minus the command line: the REST API on the HTTP
-// server over a Store. Refuses to listen on a non-loopback address without a
-// token.
+// server over a Store, and the OTLP receiver (its step-fact join sits on the
+// ingest path of POST /v1/events; a sweeper thread turns expired facts into
+// auxiliary llm_calls, docs/design/opencode-integration.md §6.4). Refuses to
+// listen on a non-loopback address without a token.
 // Thread-safety: Start/Stop from one thread.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include "api/rest/rest_api.h"
 #include "core/status.h"
+#include "ingest/otlp/receiver.h"
 #include "server/http_server.h"
 #include "store/store.h"
 
@@ -27,6 +33,11 @@ struct ServerOptions {
   int max_connections = 1024;
   event::Limits limits;
   ingest::BodyLimits body_limits;
+  // OTLP receiver (POST /v1/traces, /v1/logs, /v1/metrics). Its join limits
+  // are set from `limits`.
+  bool otlp = true;
+  otlp::ReceiverOptions otlp_options;
+  int otlp_sweep_ms = 1000;  // how often expired step facts are turned into events
 };
 
 // "127.0.0.1:7420", "[::1]:7420", "localhost:0", ":7420" (loopback).
@@ -45,15 +56,28 @@ class Server {
   // handler is using the store any more, so the store may then be closed.
   void StopAccepting() {
     http_->StopAccepting();
+    StopSweeper();
     api_->BeginShutdown();
   }
   void Stop() { http_->Stop(); }
+  // The OTLP receiver (null when disabled).
+  otlp::OtlpReceiver* otlp() { return otlp_.get(); }
+  // Runs one sweep now (what the sweeper thread does every otlp_sweep_ms):
+  // expired facts become auxiliary llm_calls, stored before it returns.
+  void SweepOtlp(int64_t now_us);
 
  private:
   Server() = default;
+  void StopSweeper();
   std::string host_;
+  store::Store* store_ = nullptr;
+  std::unique_ptr<otlp::OtlpReceiver> otlp_;
   std::unique_ptr<api::RestApi> api_;
   std::unique_ptr<HttpServer> http_;
+  std::mutex sweep_mu_;
+  std::condition_variable sweep_cv_;
+  bool sweep_stop_ = false;
+  std::thread sweeper_;
 };
 
 }  // namespace agentperf::server

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <thread>
 
+#include "api/rest/otlp_routes.h"
 #include "core/clock.h"
 #include "core/json_writer.h"
 #include "query/spec.h"
@@ -45,8 +46,13 @@ HttpResponse ErrorResponse(const agentperf::Status& st) {
   return r;
 }
 
-RestApi::RestApi(store::Store* store, ApiOptions options, std::function<std::string()> extra_status)
-    : store_(store), options_(std::move(options)), extra_status_(std::move(extra_status)) {}
+RestApi::RestApi(store::Store* store, ApiOptions options, std::function<std::string()> extra_status,
+                 otlp::OtlpReceiver* otlp)
+    : store_(store), options_(std::move(options)), otlp_(otlp), extra_status_(std::move(extra_status)) {
+  if (otlp_ != nullptr) otlp_routes_ = std::make_unique<OtlpRoutes>(store_, otlp_, options_.body_limits);
+}
+
+RestApi::~RestApi() = default;
 
 bool RestApi::Authorized(const HttpRequest& r) const {
   if (options_.token.empty()) return true;
@@ -101,6 +107,10 @@ void RestApi::Handle(HttpRequest&& req, Responder respond) {
     if (m != "POST") return method_not_allowed("POST");
     return PostEvents(std::move(req), std::move(respond));
   }
+  if (OtlpSignal signal; otlp_routes_ && OtlpSignalForPath(p, &signal)) {
+    if (m != "POST") return method_not_allowed("POST");
+    return otlp_routes_->Handle(signal, std::move(req), std::move(respond));
+  }
   if (p == "/v1/query") {
     if (m != "POST") return method_not_allowed("POST");
     return respond(PostQuery(req));
@@ -146,6 +156,7 @@ void RestApi::Handle(HttpRequest&& req, Responder respond) {
         "<li><a href=\"/v1/status\">GET /v1/status</a>: store statistics</li>"
         "<li>POST /v1/events: ingest events (JSON array or NDJSON; docs/events.md)</li>"
         "<li>POST /v1/query: query (docs/query.md)</li>"
+        "<li>POST /v1/traces, /v1/logs, /v1/metrics: OTLP/HTTP JSON receiver</li>"
         "<li><a href=\"/v1/labels/agent/values\">GET /v1/labels/{{name}}/values</a></li>"
         "<li><a href=\"/v1/verify\">GET /v1/verify</a>: check the stored data's checksums</li>"
         "<li>POST /v1/admin/flush: write everything in memory into column segments now</li>"
@@ -195,6 +206,8 @@ void RestApi::PostEvents(HttpRequest&& req, Responder respond) {
     }
     return respond(error_json(400, "invalid_event", err));
   }
+  // OTLP step facts fill llm_calls before their first write (design §6.3).
+  if (otlp_ != nullptr) otlp_->Join(&batch, WallMicros());
   store_->AppendAsync(std::move(batch), [respond = std::move(respond), error_json](
                                             const Result<store::AppendResult>& r, const event::DecodeError* e) {
     if (!r.ok()) {
@@ -255,6 +268,7 @@ HttpResponse RestApi::Status() {
   w.Field("version", options_.version);
   w.Key("store").Raw(store_->StatsJson());
   w.Field("bad_requests", bad_requests_.load());
+  if (otlp_ != nullptr) w.Key("otlp").Raw(otlp_->StatsJson());
   if (extra_status_) {
     std::string extra = extra_status_();
     if (!extra.empty()) w.Key("server").Raw(extra);

@@ -2,10 +2,12 @@
 //   GET  /                          index page
 //   GET  /healthz                   liveness
 //   GET  /v1/status                 store and server statistics
-//   POST /v1/events                 ingest (JSON array or NDJSON; gzip/zstd)
+//   POST /v1/events                 ingest (JSON array or NDJSON; gzip/zstd); llm_calls
+//                                   are first joined with cached OTLP step facts
 //   POST /v1/query                  query (docs/query.md)
 //   GET  /v1/labels/{name}/values   distinct values of a label
 //   GET  /v1/verify                 checksums of the stored data (read-only)
+//   POST /v1/traces, /v1/logs, /v1/metrics   OTLP/HTTP JSON (otlp_routes.h)
 // With a token configured, every request must carry "Authorization: Bearer
 // <token>" (checked before the body is read).
 //
@@ -14,10 +16,12 @@
 
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "event/fields.h"
 #include "ingest/body.h"
+#include "ingest/otlp/receiver.h"
 #include "server/http_types.h"
 #include "store/store.h"
 
@@ -30,11 +34,16 @@ struct ApiOptions {
   std::string version;
 };
 
+class OtlpRoutes;
+
 class RestApi {
  public:
-  // REQUIRES: store outlives the RestApi. extra_status adds the server's own
-  // fields to /v1/status (a JSON object's members, or empty).
-  RestApi(store::Store* store, ApiOptions options, std::function<std::string()> extra_status = {});
+  // REQUIRES: store (and otlp, if given) outlive the RestApi. extra_status
+  // adds the server's own fields to /v1/status (a JSON object, or empty).
+  // Without `otlp` the OTLP endpoints answer 404 and no join happens.
+  RestApi(store::Store* store, ApiOptions options, std::function<std::string()> extra_status = {},
+          otlp::OtlpReceiver* otlp = nullptr);
+  ~RestApi();
 
   void Handle(server::HttpRequest&& request, server::Responder respond);
   // From now on every request gets 503; returns once no handler is inside
@@ -51,6 +60,8 @@ class RestApi {
 
   store::Store* store_;
   ApiOptions options_;
+  otlp::OtlpReceiver* otlp_;
+  std::unique_ptr<OtlpRoutes> otlp_routes_;
   std::function<std::string()> extra_status_;
   std::atomic<uint64_t> bad_requests_{0};
   std::atomic<bool> closing_{false};
