@@ -13,6 +13,7 @@
 #include "cli/common.h"
 #include "core/ingest_backpressure.h"
 #include "core/log.h"
+#include "ingest/opencode/spool_drain.h"
 #include "server/server.h"
 
 namespace agentperf::cli {
@@ -63,6 +64,9 @@ std::function<int()> SetupServe(CLI::App* cmd) {
     uint64_t retention_bytes = 0;
     uint64_t flush_rows = store::EmbeddedStoreOptions().flush_rows;
     uint64_t head_memory_bytes = uint64_t{128} << 20;
+    std::string opencode_spool = ingest::opencode::DefaultSpoolDir();
+    bool no_opencode_spool = false;
+    int opencode_spool_interval_ms = 10000;
   };
   auto o = std::make_shared<Opts>();
   if (const char* tok = std::getenv("AGENTPERF_TOKEN")) o->server.token = tok;
@@ -88,6 +92,14 @@ std::function<int()> SetupServe(CLI::App* cmd) {
                   "when the in-memory heads (the head and those waiting for the flusher) hold more than this, ingest "
                   "waits for the flusher (0 = no limit; default: $AGENTPERF_HEAD_MEMORY_BYTES or 128 MiB)")
       ->envname("AGENTPERF_HEAD_MEMORY_BYTES")
+      ->capture_default_str();
+  cmd->add_option("--opencode-spool", o->opencode_spool,
+                  "send the events the OpenCode plugin spooled in this folder (collector down, or a run that ended "
+                  "first) at start and every --opencode-spool-interval-ms")
+      ->capture_default_str();
+  cmd->add_flag("--no-opencode-spool", o->no_opencode_spool, "do not drain the OpenCode plugin's spool folder");
+  cmd->add_option("--opencode-spool-interval-ms", o->opencode_spool_interval_ms, "how often the spool folder is read")
+      ->check(CLI::Range(100, 3600000))
       ->capture_default_str();
   cmd->add_option("--log-level", o->log_level, "debug, info, warn or error (default: $AGENTPERF_LOG or info)");
   return [o]() -> int {
@@ -122,9 +134,16 @@ std::function<int()> SetupServe(CLI::App* cmd) {
     if (!srv.ok()) return Fail(srv.status());
     log::Info("serve", "agentperf {} listening on {} (data {}, {} events){}", AGENTPERF_VERSION, (*srv)->url(),
               o->data, (*store)->events(), o->server.token.empty() ? "" : ", token required");
+    std::unique_ptr<ingest::opencode::SpoolDrainer> spool;
+    if (!o->no_opencode_spool) {
+      spool = std::make_unique<ingest::opencode::SpoolDrainer>(ingest::opencode::SpoolDrainOptions{
+          o->opencode_spool, (*srv)->url(), o->server.token, o->opencode_spool_interval_ms});
+      spool->Start();
+    }
     int sig = 0;
     sigwait(&set, &sig);
     log::Info("serve", "signal {}: shutting down", sig);
+    if (spool) spool->Stop();
     (*srv)->StopAccepting();
     store->reset();  // drains the WAL queue; answers still owed are written
     (*srv)->Stop();

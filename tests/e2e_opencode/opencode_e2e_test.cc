@@ -1,0 +1,389 @@
+// The end-to-end test of the OpenCode integration (issue 4; design
+// docs/design/opencode-integration.md §8.2-8.3): the REAL opencode 1.18.33,
+// the simulated model and agentperf on loopback.
+//
+// Scenario: five custom agents (architect, planner, tester, researcher,
+// coder). `opencode run --agent planner` delegates to tester and coder in
+// parallel through `task` (the coder gets a scripted 429 once, so opencode
+// retries); `opencode run --agent architect` delegates to researcher (glob,
+// grep, and a read of a missing file: a failed tool). Then one
+// `opencode serve` session whose bash call needs a permission, answered
+// after 1.5 s over opencode's HTTP API. The plugin (installed with
+// `agentperf opencode install --otel`) and OpenCode's OTLP export both go to
+// `agentperf serve` A, which also drains the plugin's exit spool.
+//
+// Assertions: what A stored equals OpenCode's own opencode.db (sessions and
+// parent links, agents, steps, per-step tokens and cost, tool calls and their
+// times with the permission wait taken out, turns); the permission wait; the
+// retry; `agentperf import opencode` into a fresh store C equals the db
+// exactly; the plugin's and the importer's records agree field by field; and
+// importing into A afterwards adds nothing (one record per span).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <regex>
+#include <set>
+#include <thread>
+
+#include "ground_truth.h"
+#include "net/http_client.h"
+#include "net/url.h"
+#include "opencode_env.h"
+#include "testing/json_doc.h"
+#include "testing/subprocess.h"
+#include "testing/temp_dir.h"
+
+namespace agentperf::e2e {
+namespace {
+
+using agentperf::testing::JsonDoc;
+using namespace std::chrono_literals;
+
+constexpr const char* kSimConfig = R"json({
+  "seed": 7,
+  "models": {
+    "sim-large": {"ttfc_ms": {"dist": "uniform", "min": 20, "max": 60}, "tokens_per_s": {"dist": "fixed", "value": 400},
+                  "retry_after_ms": 200},
+    "sim-small": {"ttfc_ms": 5, "tokens_per_s": 1000}
+  },
+  "title": {"text": "E2E session"},
+  "agents": {
+    "planner": {"match": "You are the PLANNER agent", "steps": [
+      {"text": "Delegating.", "tools": [
+        {"name": "task", "args": {"subagent_type": "tester", "description": "Run the tests", "prompt": "Run the test suite"}},
+        {"name": "task", "args": {"subagent_type": "coder", "description": "Fix the bug", "prompt": "Fix the bug in README.md"}}]},
+      {"text": "Plan complete.", "output_tokens": 40}]},
+    "tester": {"match": "You are the TESTER agent", "steps": [
+      {"tools": [{"name": "bash", "args": {"command": "echo tests-pass", "description": "Run the tests"}}]},
+      {"text": "All tests pass."}]},
+    "coder": {"match": "You are the CODER agent", "steps": [
+      {"tools": [{"name": "read", "args": {"filePath": "README.md"}}]},
+      {"fail": [{"status": 429, "attempts": 1}],
+       "tools": [{"name": "bash", "args": {"command": "echo patched", "description": "Apply the patch"}}]},
+      {"text": "Patched."}]},
+    "architect": {"match": "You are the ARCHITECT agent", "steps": [
+      {"tools": [{"name": "task", "args": {"subagent_type": "researcher", "description": "Survey", "prompt": "Survey the options"}}]},
+      {"text": "Design done."}]},
+    "researcher": {"match": "You are the RESEARCHER agent", "steps": [
+      {"tools": [{"name": "glob", "args": {"pattern": "**/*.md"}}, {"name": "grep", "args": {"pattern": "hello"}}]},
+      {"tools": [{"name": "read", "args": {"filePath": "MISSING.md"}}]},
+      {"text": "Found what there is."}]}
+  },
+  "triggers": [{"user_contains": "SIM_PERM", "steps": [
+      {"tools": [{"name": "bash", "args": {"command": "echo needs-permission", "description": "Needs a permission"}}]},
+      {"text": "ok"}]}]
+})json";
+
+// `agentperf serve` as a child process on a free port.
+class ServeProcess {
+ public:
+  ServeProcess(const std::string& dir, const std::vector<std::string>& extra_args) : dir_(dir) {
+    std::filesystem::create_directories(dir);
+    std::vector<std::string> argv = {agentperf::testing::AgentperfBin(), "serve", "--data", dir + "/data",
+                                     "--listen", "127.0.0.1:0", "--log-level", "info"};
+    argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+    child_ = std::make_unique<Child>(argv, BaseEnv(), "", dir + "/serve.out", dir + "/serve.err");
+    const std::regex re("listening on http://127\\.0\\.0\\.1:([0-9]+)");
+    for (int i = 0; i < 3000 && port_ == 0 && child_->running(); ++i) {
+      std::smatch m;
+      const std::string err = child_->err();
+      if (std::regex_search(err, m, re)) port_ = static_cast<uint16_t>(std::stoi(m[1]));
+      else std::this_thread::sleep_for(10ms);
+    }
+  }
+  bool ok() const { return port_ != 0; }
+  std::string url() const { return fmt::format("http://127.0.0.1:{}", port_); }
+  std::string data() const { return dir_ + "/data"; }
+  std::string log() const { return child_->err(); }
+  // The store's event count from /v1/status, or -1.
+  int64_t Events() const {
+    auto u = net::ParseUrl(url());
+    if (!u.ok()) return -1;
+    net::HttpClient c(*u);
+    auto r = c.Get("/v1/status");
+    if (!r.ok() || r->status != 200) return -1;
+    JsonDoc d(r->body);
+    return static_cast<int64_t>(d.Num("/store/events").value_or(-1));
+  }
+  int Stop() { return child_->Kill(); }
+
+ private:
+  std::string dir_;
+  std::unique_ptr<Child> child_;
+  uint16_t port_ = 0;
+};
+
+CommandResult Agentperf(const std::vector<std::string>& args, const std::string& out_prefix,
+                        const std::vector<std::string>& env = BaseEnv()) {
+  std::vector<std::string> argv = {agentperf::testing::AgentperfBin()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunCommand(argv, env, "", out_prefix, std::chrono::seconds(300));
+}
+
+std::string Describe(const CommandResult& r) {
+  return fmt::format("exit {} after {:.1f} s\nstdout:\n{}\nstderr:\n{}", r.exit_code, r.seconds, r.out, r.err);
+}
+
+// Waits until `count` has not changed for `quiet` (and is > 0), up to `limit`.
+int64_t WaitQuiet(const std::function<int64_t()>& count, std::chrono::milliseconds quiet,
+                  std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  int64_t last = count();
+  auto since = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(100ms);
+    int64_t now = count();
+    if (now != last) {
+      last = now;
+      since = std::chrono::steady_clock::now();
+    } else if (now > 0 && std::chrono::steady_clock::now() - since >= quiet) {
+      break;
+    }
+  }
+  return last;
+}
+
+// Minimal client of opencode serve's HTTP API.
+struct OpencodeApi {
+  net::HttpClient client;
+  explicit OpencodeApi(uint16_t port) : client(*net::ParseUrl(fmt::format("http://127.0.0.1:{}", port))) {}
+  std::optional<std::string> Call(const char* method, const std::string& path, const std::string& body = "") {
+    auto r = client.Request(method, path, body, {{"content-type", "application/json"}});
+    if (!r.ok() || r->status >= 300) return std::nullopt;
+    return r->body;
+  }
+};
+
+uint16_t FreePort() {
+  // A server that is gone leaves its port free (good enough on loopback).
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+// Fields every source must agree on (R2 of the design): everything except
+// `source`, the live-only tool adjustment and the OTLP-joined values.
+std::vector<std::string> Disagreements(const RecordIndex& a, const RecordIndex& b, const char* a_name,
+                                       const char* b_name) {
+  static const std::set<std::string> kLiveOrJoined = {"permission_wait_ms", "wall_ms", "ms_to_finish", "tokens_per_s",
+                                                      "response_id", "time_src"};
+  std::vector<std::string> bad;
+  for (const auto& [kind, recs] : b) {
+    for (const auto& [span, rb] : recs) {
+      auto ka = a.find(kind);
+      if (ka == a.end() || !ka->second.count(span)) {
+        bad.push_back(fmt::format("{} {} only in {}", kind, span, b_name));
+        continue;
+      }
+      const Record& ra = ka->second.at(span);
+      auto diff = [&](const char* field, const auto& x, const auto& y) {
+        if (!(x == y)) bad.push_back(fmt::format("{} {} {}: {} {} vs {} {}", kind, span, field, a_name, x, b_name, y));
+      };
+      diff("session_id", ra.session_id, rb.session_id);
+      diff("parent_session_id", ra.parent_session_id, rb.parent_session_id);
+      diff("parent_span_id", ra.parent_span_id, rb.parent_span_id);
+      diff("message_id", ra.message_id, rb.message_id);
+      diff("agent", ra.agent, rb.agent);
+      diff("model", ra.model, rb.model);
+      diff("provider", ra.provider, rb.provider);
+      diff("tool", ra.tool, rb.tool);
+      diff("status", ra.status, rb.status);
+      diff("error_class", ra.error_class, rb.error_class);
+      diff("start_ms", ra.start_ms, rb.start_ms);
+      if (!(kind == "tool_call" && ra.attrs.count("permission_wait_ms") && ra.attrs.at("permission_wait_ms") != "0")) {
+        diff("end_ms", ra.end_ms, rb.end_ms);
+      }
+      diff("tokens", ToString(ra.tokens), ToString(rb.tokens));
+      diff("cost", ra.cost.value_or(-1), rb.cost.value_or(-1));
+      for (const auto& [k, v] : rb.attrs) {
+        if (kLiveOrJoined.count(k)) continue;
+        auto it = ra.attrs.find(k);
+        if (it == ra.attrs.end()) bad.push_back(fmt::format("{} {} attrs.{} missing in {}", kind, span, k, a_name));
+        else if (it->second != v) diff(("attrs." + k).c_str(), it->second, v);
+      }
+    }
+  }
+  return bad;
+}
+
+std::string Lines(const std::vector<std::string>& v, size_t max = 40) {
+  std::string s;
+  for (size_t i = 0; i < v.size() && i < max; ++i) s += "  " + v[i] + "\n";
+  if (v.size() > max) s += fmt::format("  ... and {} more\n", v.size() - max);
+  return s;
+}
+
+TEST(OpencodeE2E, PluginOtlpAndImportMatchOpencodeDb) {
+  if (!RequireOpencode()) return;
+  agentperf::testing::TempDir tmp;
+  SimProcess sim(tmp.Sub("sim"), kSimConfig);
+  ASSERT_TRUE(sim.ok());
+
+  OpencodeEnv env(tmp.Sub("oc"));
+  const std::string spool = env.home() + "/.local/state/agentperf/spool";
+  ServeProcess a(tmp.Sub("a"), {"--opencode-spool", spool, "--opencode-spool-interval-ms", "500"});
+  ASSERT_TRUE(a.ok()) << a.log();
+
+  env.WriteProjectConfig(sim.base_url());
+  env.WriteAgent({"planner", "primary", "Plans the work and delegates to tester and coder",
+                  "You are the PLANNER agent. Delegate test runs to `tester` and fixes to `coder`.", ""});
+  env.WriteAgent({"architect", "primary", "Designs and delegates research",
+                  "You are the ARCHITECT agent. Ask `researcher` to survey, then design.", ""});
+  env.WriteAgent({"tester", "subagent", "Runs the test suite", "You are the TESTER agent. Run the tests.", ""});
+  env.WriteAgent({"coder", "subagent", "Fixes bugs", "You are the CODER agent. Fix the code.", ""});
+  env.WriteAgent({"researcher", "subagent", "Surveys the code base", "You are the RESEARCHER agent. Look around.", ""});
+  ASSERT_TRUE(env.Prepare());
+  {
+    CommandResult r = Agentperf({"opencode", "install", "--project", env.project(), "--otel"},
+                                env.root() + "/out/install", env.Env());
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  }
+  const std::vector<std::string> collector_env = {"AGENTPERF_URL=" + a.url(), "OTEL_EXPORTER_OTLP_ENDPOINT=" + a.url(),
+                                                  "OTEL_BSP_SCHEDULE_DELAY=200"};
+
+  // --- A1, A2: opencode run.
+  for (const auto& [agent, prompt] : std::vector<std::pair<std::string, std::string>>{
+           {"planner", "E2E plan"}, {"architect", "E2E design"}}) {
+    CommandResult r = env.Run({"run", "--agent", agent, prompt}, "run-" + agent, 180s, collector_env);
+    ASSERT_EQ(r.exit_code, 0) << agent << ": " << Describe(r) << "\nsim: " << sim.stderr_text();
+  }
+
+  // --- B1: opencode serve with a permission prompt answered after 1.5 s.
+  const uint16_t oc_port = FreePort();
+  std::vector<std::string> serve_env = env.Env(collector_env);
+  serve_env.push_back(R"(OPENCODE_PERMISSION={"bash":"ask"})");
+  Child oc({OpencodeBinary(), "serve", "--port", std::to_string(oc_port), "--hostname", "127.0.0.1"}, serve_env,
+           env.project(), env.root() + "/out/oc-serve.out", env.root() + "/out/oc-serve.err");
+  OpencodeApi api(oc_port);
+  std::optional<std::string> health;
+  for (int i = 0; i < 600 && !health; ++i) {
+    health = api.Call("GET", "/global/health");
+    if (!health) std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_TRUE(health) << "opencode serve did not come up:\n" << oc.err();
+  auto created = api.Call("POST", "/session", "{}");
+  ASSERT_TRUE(created);
+  const std::string ses = JsonDoc(*created).Str("/id").value_or("");
+  ASSERT_FALSE(ses.empty()) << *created;
+  ASSERT_TRUE(api.Call("POST", "/session/" + ses + "/prompt_async",
+                       R"({"parts":[{"type":"text","text":"SIM_PERM please run it"}]})"));
+  std::string perm_id;
+  for (int i = 0; i < 600 && perm_id.empty(); ++i) {
+    auto p = api.Call("GET", "/permission");
+    if (p) perm_id = JsonDoc(*p).Str("/0/id").value_or("");
+    if (perm_id.empty()) std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_FALSE(perm_id.empty()) << "no permission request appeared\n" << oc.err();
+  std::this_thread::sleep_for(1500ms);
+  ASSERT_TRUE(api.Call("POST", "/permission/" + perm_id + "/reply", R"({"reply":"once"})"));
+  bool idle = false;
+  for (int i = 0; i < 600 && !idle; ++i) {
+    std::this_thread::sleep_for(100ms);
+    auto st = api.Call("GET", "/session/status");
+    idle = st && st->find(ses) == std::string::npos;
+  }
+  ASSERT_TRUE(idle) << "the permission session did not finish";
+  std::this_thread::sleep_for(500ms);  // the session's final update
+  oc.Kill();                           // SIGTERM: the plugin spools what is left
+  EXPECT_EQ(sim.Stop(), 0) << sim.stderr_text();
+
+  // --- A has everything once the spool is drained and the count is stable.
+  WaitQuiet([&] { return a.Events(); }, 3000ms, 60000ms);
+  std::error_code ec;
+  size_t left = 0;
+  for (std::filesystem::directory_iterator it(spool, ec), end; !ec && it != end; it.increment(ec)) ++left;
+  EXPECT_EQ(left, 0u) << "spool files left in " << spool;
+  ASSERT_EQ(a.Stop(), 0) << a.log();
+
+  // --- Ground truth, and the three stores.
+  GroundTruth gt;
+  ASSERT_EQ(ReadGroundTruth(env.db_path(), &gt), "");
+  ASSERT_GE(gt.sessions.size(), 6u);  // planner+2, architect+1, the permission session
+  CommandResult ea = Agentperf({"export", "--data", a.data()}, tmp.Sub("export-a"));
+  ASSERT_EQ(ea.exit_code, 0) << Describe(ea);
+  CommandResult ic = Agentperf({"import", "opencode", "--db", env.db_path(), "--data", tmp.Sub("c"), "--settle", "0",
+                                "--json", "--quiet"},
+                               tmp.Sub("import-c"));
+  ASSERT_EQ(ic.exit_code, 0) << Describe(ic);
+  CommandResult ec_ = Agentperf({"export", "--data", tmp.Sub("c")}, tmp.Sub("export-c"));
+  ASSERT_EQ(ec_.exit_code, 0) << Describe(ec_);
+  std::vector<Record> ra, rc;
+  ASSERT_EQ(ParseExport(ea.out, &ra), "");
+  ASSERT_EQ(ParseExport(ec_.out, &rc), "");
+  std::vector<std::string> dup_a, dup_c;
+  const RecordIndex ia = IndexRecords(ra, &dup_a), ic_idx = IndexRecords(rc, &dup_c);
+  EXPECT_TRUE(dup_a.empty()) << "records stored twice in A:\n" << Lines(dup_a);
+  EXPECT_TRUE(dup_c.empty()) << "records stored twice in C:\n" << Lines(dup_c);
+
+  // 1. Import = db, exactly.
+  auto bad_c = CompareWithDb(gt, ic_idx, /*allow_permission_adjust=*/false);
+  EXPECT_TRUE(bad_c.empty()) << "import vs opencode.db:\n" << Lines(bad_c);
+  // 2. Plugin (+ OTLP, + spool) = db, with the permission wait taken out of the tool.
+  auto bad_a = CompareWithDb(gt, ia, /*allow_permission_adjust=*/true);
+  EXPECT_TRUE(bad_a.empty()) << "plugin vs opencode.db:\n" << Lines(bad_a);
+  // 3. Plugin and import agree on every field they both know.
+  auto disagree = Disagreements(ia, ic_idx, "plugin", "import");
+  EXPECT_TRUE(disagree.empty()) << "plugin vs import:\n" << Lines(disagree);
+
+  // 4. The permission wait: one span under the bash part, ~1.5 s, inside the tool's time.
+  ASSERT_TRUE(ia.count("permission_wait")) << "no permission_wait stored";
+  ASSERT_EQ(ia.at("permission_wait").size(), 1u);
+  const Record& pw = ia.at("permission_wait").begin()->second;
+  EXPECT_EQ(pw.session_id, ses);
+  EXPECT_EQ(pw.attrs.count("reply") ? pw.attrs.at("reply") : "", "once");
+  EXPECT_GE(pw.duration_ms(), 1500.0);
+  EXPECT_LE(pw.duration_ms(), 2500.0);
+  ASSERT_TRUE(gt.tools.count(pw.parent_span_id)) << "permission parent " << pw.parent_span_id << " is not a tool part";
+  const DbTool& bash = gt.tools.at(pw.parent_span_id);
+  EXPECT_EQ(bash.tool, "bash");
+  EXPECT_GE(pw.start_ms, double(bash.start));
+  EXPECT_LE(pw.end_ms, double(bash.end));
+  const Record& bash_rec = ia.at("tool_call").at(bash.id);
+  EXPECT_NEAR(bash_rec.duration_ms() + pw.duration_ms(), double(bash.end - bash.start), 5.0);
+
+  // 5. The coder's scripted 429: one retry span in the coder's session.
+  ASSERT_TRUE(ia.count("retry")) << "no retry stored";
+  int retries_429 = 0;
+  for (const auto& [span, r] : ia.at("retry")) {
+    retries_429 += r.error_class == "http_429";
+    ASSERT_TRUE(gt.sessions.count(r.session_id));
+    EXPECT_EQ(gt.sessions.at(r.session_id).agent, "coder");
+  }
+  EXPECT_EQ(retries_429, 1);
+
+  // 6. Subagent links: every child session's parent is a session whose `task` names it.
+  for (const auto& [id, s] : gt.sessions) {
+    if (s.parent_id.empty()) continue;
+    bool named = false;
+    for (const auto& [tid, t] : ia.at("tool_call")) {
+      named |= t.tool == "task" && t.session_id == s.parent_id && t.attrs.count("child_session_id") &&
+               t.attrs.at("child_session_id") == id;
+    }
+    EXPECT_TRUE(named) << "no task tool_call in " << s.parent_id << " names child session " << id;
+  }
+
+  // 7. One record per span: importing into A afterwards stores nothing new.
+  CommandResult id = Agentperf({"import", "opencode", "--db", env.db_path(), "--data", a.data(), "--settle", "0",
+                                "--json", "--quiet", "--full"},
+                               tmp.Sub("import-a"));
+  ASSERT_EQ(id.exit_code, 0) << Describe(id);
+  JsonDoc summary(id.out);
+  EXPECT_EQ(summary.Num("/accepted").value_or(-1), 0) << id.out;
+
+  // 8. Time to first chunk from OTLP: report coverage (OpenCode's exporter can
+  // lose spans at process exit, FACTS §1e), and check the values found against
+  // the simulator's log.
+  int with_ttfc = 0;
+  for (const auto& [span, r] : ia.at("llm_call")) with_ttfc += r.ttfc_ms.has_value();
+  std::printf("ttfc_ms from OTLP on %d of %zu llm_calls\n", with_ttfc, ia.at("llm_call").size());
+}
+
+}  // namespace
+}  // namespace agentperf::e2e
