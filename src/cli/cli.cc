@@ -32,6 +32,8 @@ int Main(int argc, char** argv) {
   add("import", "import history from another tool (opencode)", SetupImport);
   add("export", "write stored events as NDJSON (one record per span, with its id)", SetupExport);
   add("opencode", "install or remove the agentperf plugin for OpenCode", SetupOpencode);
+  add("watch", "follow a live event stream and store its spans (opencode: the opencode serve /global/event stream)",
+      SetupWatch);
   add("simulate", "run a simulated component for tests and demos (llm: an OpenAI-compatible model)", SetupSimulate);
   try {
     app.parse(argc, argv);

@@ -19,5 +19,6 @@ std::function<int()> SetupImport(CLI::App* app);     // import opencode
 std::function<int()> SetupExport(CLI::App* app);     // export stored events
 std::function<int()> SetupOpencode(CLI::App* app);   // opencode install|uninstall|env
 std::function<int()> SetupSimulate(CLI::App* app);   // simulate llm
+std::function<int()> SetupWatch(CLI::App* app);      // watch opencode
 
 }  // namespace agentperf::cli
