@@ -10,6 +10,8 @@ start=$SECONDS
 scripts/install-deps.sh
 # The pinned real opencode (npm) that the e2e-opencode tests drive.
 scripts/install-opencode.sh
+# ccusage, the competitor of `agentperf bench import` (its smoke test runs in CI).
+scripts/install-ccusage.sh
 
 run_suite() {
   local kind=$1 dir=$2

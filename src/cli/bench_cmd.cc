@@ -1,6 +1,7 @@
-// agentperf bench ingest | store
+// agentperf bench ingest | store | import
 #include <memory>
 
+#include "bench/import_bench.h"
 #include "bench/ingest_bench.h"
 #include "bench/store_bench.h"
 #include "cli/commands.h"
@@ -19,7 +20,8 @@ std::function<int()> SetupBench(CLI::App* cmd) {
   ingest->add_option("--threads", o->threads, "concurrent in-process submitters")->capture_default_str();
   ingest->add_option("--dir", o->dir, "scratch directory (default: a fresh one under $TMPDIR)");
   ingest->add_option("--only", o->only, "run only one of: inprocess, store, http, sqlite");
-  ingest->add_option("--latency-batch", o->latency_batch, "events per request in the HTTP latency run")->capture_default_str();
+  ingest->add_option("--latency-batch", o->latency_batch, "events per request in the HTTP latency run")
+      ->capture_default_str();
 
   auto s = std::make_shared<bench::StoreBenchOptions>();
   CLI::App* store = cmd->add_subcommand(
@@ -33,7 +35,9 @@ std::function<int()> SetupBench(CLI::App* cmd) {
   store->add_option("--events", s->events, "events to generate (30 days of history; targets are for 10000000)")
       ->capture_default_str();
   store->add_flag("--json", s->json, "JSON lines only on stdout (default: JSON lines plus a summary table)");
-  store->add_option("--only", s->only, "comma-separated engines to run: agentperf (over HTTP, then embedded), embedded (agentperf embedded ingest only), sqlite, postgres (default: all)");
+  store->add_option("--only", s->only,
+                    "comma-separated engines to run: agentperf (over HTTP, then embedded), embedded (agentperf "
+                    "embedded ingest only), sqlite, postgres (default: all)");
   store->add_option("--data-dir", s->data_dir,
                     "parent of the scratch folders (default: $TMPDIR or /tmp); must be searchable by the postgres "
                     "user when run as root");
@@ -47,9 +51,33 @@ std::function<int()> SetupBench(CLI::App* cmd) {
       ->capture_default_str();
   store->add_option("--warm", s->warm_runs, "warm runs per query (the median is reported)")->capture_default_str();
   store->add_flag("--keep", s->keep, "keep the scratch folders (agentperf data dir, SQLite file)");
-  return [o, s, ingest, store]() -> int {
+
+  auto im = std::make_shared<bench::ImportBenchOptions>();
+  CLI::App* import = cmd->add_subcommand(
+      "import",
+      "OpenCode import benchmark: replicates the sessions of a template opencode.db recorded by the real OpenCode "
+      "(tests/fixtures/opencode/template.db) under fresh ids into a large opencode.db, then times, in alternating "
+      "order, ccusage 20.0.24 (`opencode session --json --offline`, installed by scripts/install-ccusage.sh), "
+      "`agentperf import opencode` + a per-session token/cost query (cold), and the same query on the imported store "
+      "(warm); checks that the per-session totals agree and prints JSON lines with the ratios (docs/benchmarks.md). "
+      "Exit status 0 only when every process ran and every total agreed");
+  import
+      ->add_option("--sessions", im->sessions,
+                   "at least this many sessions, 50x as many messages and 150x as many parts")
+      ->capture_default_str();
+  import->add_option("--runs", im->runs, "rounds (the medians are reported)")->capture_default_str();
+  import->add_flag("--json", im->json, "JSON lines only (default: plus a one-line summary on stderr)");
+  import->add_option("--work-dir", im->work_dir, "parent of the scratch folder (default: $TMPDIR or /tmp)");
+  import->add_option("--template", im->template_db,
+                     "the template opencode.db (default: tests/fixtures/opencode/template.db of the source tree)");
+  import->add_option("--ccusage", im->ccusage,
+                     "the ccusage executable (default: $AGENTPERF_CCUSAGE, else the native binary installed by "
+                     "scripts/install-ccusage.sh)");
+  import->add_flag("--keep", im->keep, "keep the scratch folder (the opencode.db, the stores, the outputs)");
+  return [o, s, im, ingest, store, import]() -> int {
     if (ingest->parsed()) return bench::RunIngestBench(*o);
     if (store->parsed()) return bench::RunStoreBench(*s);
+    if (import->parsed()) return bench::RunImportBench(*im);
     return 2;
   };
 }
