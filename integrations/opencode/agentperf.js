@@ -551,6 +551,12 @@ class Sender {
     else this.ready.push(ev);
   }
 
+  // Moves every held llm_call to the ready lane at once (dispose: exit is near).
+  releaseHeld() {
+    for (const h of this.held.all()) this.ready.push(h.ev);
+    this.held.drop(this.held.size);
+  }
+
   tick() {
     const now = Date.now();
     let n = 0;
@@ -792,7 +798,8 @@ export const AgentperfPlugin = async (ctx) => {
       timeHook(stats, "config", performance.now() - t0);
     },
     dispose: async () => {
-      timeHook(stats, "dispose", 0); // counted: whether OpenCode calls it is open (design Q3)
+      timeHook(stats, "dispose", 0); // OpenCode disposes its instances before it exits
+      try { sender.releaseHeld(); } catch { fail(); } // no more waiting for OTLP: the process may end
       sender.safeTick();
     },
   };

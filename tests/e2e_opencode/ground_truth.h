@@ -298,14 +298,20 @@ inline std::vector<std::string> CompareWithDb(const GroundTruth& gt, const Recor
     check(r.start_ms == double(s.created), fmt::format("session {} start {} vs db {}", id, r.start_ms, s.created));
     check(r.end_ms == double(s.updated), fmt::format("session {} end {} vs db {}", id, r.end_ms, s.updated));
   }
-  const auto& calls = kind("llm_call");
+  // OpenCode's own llm_calls; auxiliary calls (title generation, known only
+  // from OTLP: attrs.aux) are not messages in opencode.db.
+  std::map<std::string, Record> calls;
+  for (const auto& [span, r] : kind("llm_call")) {
+    if (!r.attrs.count("aux")) calls.emplace(span, r);
+  }
   check(calls.size() == gt.steps.size(),
         fmt::format("llm_call count: stored {} vs db {}", calls.size(), gt.steps.size()));
   for (const auto& [id, s] : gt.steps) {
     check(s.step_finishes <= 1, fmt::format("db message {} has {} step-finish parts", id, s.step_finishes));
     auto it = calls.find(id);
     if (it == calls.end()) {
-      bad.push_back("llm_call missing: " + id);
+      bad.push_back(fmt::format("llm_call missing: {} (session {}, agent {}, finish '{}', error '{}', {}..{})", id,
+                                s.session_id, s.agent, s.finish, s.error_name, s.created, s.completed));
       continue;
     }
     const Record& r = it->second;

@@ -17,8 +17,14 @@
 // times with the permission wait taken out, turns); the permission wait; the
 // retry; `agentperf import opencode` into a fresh store C equals the db
 // exactly; the plugin's and the importer's records agree field by field; and
-// importing into A afterwards adds nothing (one record per span).
+// importing into A afterwards adds nothing (one record per span); the SSE
+// watcher (`agentperf watch opencode`, store B) records the serve session
+// exactly as the plugin did. A second test stops the collector during a run.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -148,9 +154,17 @@ int64_t WaitQuiet(const std::function<int64_t()>& count, std::chrono::millisecon
 struct OpencodeApi {
   net::HttpClient client;
   explicit OpencodeApi(uint16_t port) : client(*net::ParseUrl(fmt::format("http://127.0.0.1:{}", port))) {}
+  std::string last;  // the last answer, for failure messages
   std::optional<std::string> Call(const char* method, const std::string& path, const std::string& body = "") {
-    auto r = client.Request(method, path, body, {{"content-type", "application/json"}});
-    if (!r.ok() || r->status >= 300) return std::nullopt;
+    auto r = body.empty() && std::string_view(method) == "GET"
+                 ? client.Get(path)
+                 : client.Request(method, path, body, {{"content-type", "application/json"}});
+    if (!r.ok()) {
+      last = fmt::format("{} {}: {}", method, path, r.status().ToString());
+      return std::nullopt;
+    }
+    last = fmt::format("{} {}: {} {}", method, path, r->status, r->body.substr(0, 500));
+    if (r->status >= 300) return std::nullopt;
     return r->body;
   }
 };
@@ -252,6 +266,7 @@ TEST(OpencodeE2E, PluginOtlpAndImportMatchOpencodeDb) {
   for (const auto& [agent, prompt] : std::vector<std::pair<std::string, std::string>>{
            {"planner", "E2E plan"}, {"architect", "E2E design"}}) {
     CommandResult r = env.Run({"run", "--agent", agent, prompt}, "run-" + agent, 180s, collector_env);
+    std::printf("opencode run --agent %s: %.1f s\n", agent.c_str(), r.seconds);
     ASSERT_EQ(r.exit_code, 0) << agent << ": " << Describe(r) << "\nsim: " << sim.stderr_text();
   }
 
@@ -267,9 +282,15 @@ TEST(OpencodeE2E, PluginOtlpAndImportMatchOpencodeDb) {
     health = api.Call("GET", "/global/health");
     if (!health) std::this_thread::sleep_for(100ms);
   }
-  ASSERT_TRUE(health) << "opencode serve did not come up:\n" << oc.err();
+  ASSERT_TRUE(health) << "opencode serve did not come up:\n" << api.last << "\n" << oc.err();
+  std::printf("opencode serve up\n");
+  // The SSE watcher follows this opencode serve into its own store B.
+  Child watcher({agentperf::testing::AgentperfBin(), "watch", "opencode", "--url",
+                 fmt::format("http://127.0.0.1:{}", oc_port), "--data", tmp.Sub("b")},
+                BaseEnv(), "", tmp.Sub("watch.out"), tmp.Sub("watch.err"));
+  std::this_thread::sleep_for(500ms);
   auto created = api.Call("POST", "/session", "{}");
-  ASSERT_TRUE(created);
+  ASSERT_TRUE(created) << api.last << "\n" << oc.err();
   const std::string ses = JsonDoc(*created).Str("/id").value_or("");
   ASSERT_FALSE(ses.empty()) << *created;
   ASSERT_TRUE(api.Call("POST", "/session/" + ses + "/prompt_async",
@@ -291,7 +312,13 @@ TEST(OpencodeE2E, PluginOtlpAndImportMatchOpencodeDb) {
   }
   ASSERT_TRUE(idle) << "the permission session did not finish";
   std::this_thread::sleep_for(500ms);  // the session's final update
-  oc.Kill();                           // SIGTERM: the plugin spools what is left
+  // A graceful stop: OpenCode disposes its instances (the plugin's dispose
+  // hook sends what it still holds for the OTLP join), then the process ends
+  // (SIGTERM; the plugin spools whatever is left at exit).
+  EXPECT_TRUE(api.Call("POST", "/global/dispose")) << api.last;
+  std::this_thread::sleep_for(1000ms);
+  EXPECT_EQ(watcher.Kill(), 0) << watcher.err();  // SIGTERM: a clean stop after a final flush
+  oc.Kill();
   EXPECT_EQ(sim.Stop(), 0) << sim.stderr_text();
 
   // --- A has everything once the spool is drained and the count is stable.
@@ -331,6 +358,28 @@ TEST(OpencodeE2E, PluginOtlpAndImportMatchOpencodeDb) {
   // 3. Plugin and import agree on every field they both know.
   auto disagree = Disagreements(ia, ic_idx, "plugin", "import");
   EXPECT_TRUE(disagree.empty()) << "plugin vs import:\n" << Lines(disagree);
+
+  // 3b. The SSE watcher's records of the serve session equal the plugin's.
+  CommandResult eb = Agentperf({"export", "--data", tmp.Sub("b")}, tmp.Sub("export-b"));
+  ASSERT_EQ(eb.exit_code, 0) << Describe(eb);
+  std::vector<Record> rb;
+  ASSERT_EQ(ParseExport(eb.out, &rb), "");
+  std::vector<std::string> dup_b;
+  const RecordIndex ib = IndexRecords(rb, &dup_b);
+  EXPECT_TRUE(dup_b.empty()) << "records stored twice in B:\n" << Lines(dup_b);
+  // (Its gap repair at connect also re-derives the sessions the runs made
+  // just before: those records must agree with the plugin's as well.)
+  size_t b_spans = 0;
+  for (const auto& [k, recs] : ib) {
+    for (const auto& [span, r] : recs) b_spans += r.session_id == ses;
+  }
+  EXPECT_GE(b_spans, 6u) << "the serve session: session, turn, 2 llm_calls, tool_call, permission_wait";
+  EXPECT_TRUE(ib.count("permission_wait")) << "the watcher saw no permission wait";
+  auto sse_disagree = Disagreements(ia, ib, "plugin", "sse");
+  EXPECT_TRUE(sse_disagree.empty()) << "plugin vs SSE watcher:\n" << Lines(sse_disagree);
+  for (const auto& [span, r] : ib.count("tool_call") ? ib.at("tool_call") : std::map<std::string, Record>{}) {
+    EXPECT_EQ(r.end_ms, ia.at("tool_call").at(span).end_ms) << "SSE and plugin take the same wait out of " << span;
+  }
 
   // 4. The permission wait: one span under the bash part, ~1.5 s, inside the tool's time.
   ASSERT_TRUE(ia.count("permission_wait")) << "no permission_wait stored";
@@ -381,8 +430,72 @@ TEST(OpencodeE2E, PluginOtlpAndImportMatchOpencodeDb) {
   // lose spans at process exit, FACTS §1e), and check the values found against
   // the simulator's log.
   int with_ttfc = 0;
-  for (const auto& [span, r] : ia.at("llm_call")) with_ttfc += r.ttfc_ms.has_value();
-  std::printf("ttfc_ms from OTLP on %d of %zu llm_calls\n", with_ttfc, ia.at("llm_call").size());
+  int steps = 0, aux = 0;
+  for (const auto& [span, r] : ia.at("llm_call")) {
+    if (r.attrs.count("aux")) {
+      ++aux;
+      continue;
+    }
+    ++steps;
+    with_ttfc += r.ttfc_ms.has_value();
+  }
+  std::printf("ttfc_ms from OTLP on %d of %d steps; %d auxiliary (title) calls from OTLP\n", with_ttfc, steps, aux);
+}
+
+// The collector is down during the run: the agent is unaffected (exit 0, same
+// answer, no plugin errors), the plugin spools at exit, and once a collector
+// is up it drains the spool: every span arrives, once, equal to opencode.db.
+TEST(OpencodeE2E, AgentCarriesOnWhileTheCollectorIsDownAndItsSpansArriveLater) {
+  if (!RequireOpencode()) return;
+  agentperf::testing::TempDir tmp;
+  SimProcess sim(tmp.Sub("sim"), kSimConfig);
+  ASSERT_TRUE(sim.ok());
+  OpencodeEnv env(tmp.Sub("oc"));
+  env.WriteProjectConfig(sim.base_url());
+  env.WriteAgent({"planner", "primary", "Plans", "You are the PLANNER agent. Delegate.", ""});
+  env.WriteAgent({"tester", "subagent", "Tests", "You are the TESTER agent. Run the tests.", ""});
+  env.WriteAgent({"coder", "subagent", "Codes", "You are the CODER agent. Fix the code.", ""});
+  ASSERT_TRUE(env.Prepare());
+  CommandResult inst =
+      Agentperf({"opencode", "install", "--project", env.project()}, env.root() + "/out/install", env.Env());
+  ASSERT_EQ(inst.exit_code, 0) << Describe(inst);
+  const std::string spool = env.home() + "/.local/state/agentperf/spool";
+  const std::string stats = tmp.Sub("plugin-stats.json");
+  const std::string dead = fmt::format("http://127.0.0.1:{}", FreePort());
+  CommandResult r = env.Run({"run", "--agent", "planner", "E2E plan"}, "run-down", 180s,
+                            {"AGENTPERF_URL=" + dead, "AGENTPERF_PLUGIN_STATS=" + stats});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  EXPECT_NE(r.out.find("Plan complete."), std::string::npos) << r.out;
+  EXPECT_EQ(sim.Stop(), 0);
+  JsonDoc st(ReadFile(stats));
+  ASSERT_TRUE(st.ok()) << "no plugin stats file " << stats;
+  EXPECT_EQ(st.Num("/errors").value_or(-1), 0) << ReadFile(stats);
+  EXPECT_EQ(st.Num("/dropped_total").value_or(-1), 0) << ReadFile(stats);
+  EXPECT_GT(st.Num("/spooled").value_or(0), 0) << ReadFile(stats);
+  size_t files = 0;
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(spool, ec), end; !ec && it != end; it.increment(ec)) ++files;
+  EXPECT_GE(files, 1u) << "nothing spooled in " << spool;
+
+  // The collector comes back: serve drains the spool.
+  ServeProcess a(tmp.Sub("a"), {"--opencode-spool", spool, "--opencode-spool-interval-ms", "500"});
+  ASSERT_TRUE(a.ok()) << a.log();
+  WaitQuiet([&] { return a.Events(); }, 2000ms, 30000ms);
+  files = 0;
+  for (std::filesystem::directory_iterator it(spool, ec), end; !ec && it != end; it.increment(ec)) ++files;
+  EXPECT_EQ(files, 0u) << "spool not drained";
+  ASSERT_EQ(a.Stop(), 0) << a.log();
+  GroundTruth gt;
+  ASSERT_EQ(ReadGroundTruth(env.db_path(), &gt), "");
+  CommandResult ex = Agentperf({"export", "--data", a.data()}, tmp.Sub("export"));
+  ASSERT_EQ(ex.exit_code, 0) << Describe(ex);
+  std::vector<Record> recs;
+  ASSERT_EQ(ParseExport(ex.out, &recs), "");
+  std::vector<std::string> dups;
+  const RecordIndex idx = IndexRecords(recs, &dups);
+  EXPECT_TRUE(dups.empty()) << Lines(dups);
+  auto bad = CompareWithDb(gt, idx, /*allow_permission_adjust=*/true);
+  EXPECT_TRUE(bad.empty()) << "spooled plugin spans vs opencode.db:\n" << Lines(bad);
 }
 
 }  // namespace

@@ -320,6 +320,15 @@ class OpencodeEnv {
                        std::chrono::seconds(120));
       }
       if (r.exit_code != 0) return ::testing::AssertionFailure() << "pre-filling node_modules failed: " << r.err;
+      // The package.json opencode itself writes (FACTS §2.4) and the install's
+      // package-lock.json: opencode's Npm.install re-resolves (over the
+      // network: a ~70 s stall against the dead registry, awaited once a local
+      // plugin is installed) whenever a dependency of package.json, or
+      // @opencode-ai/plugin, is missing from the lock's root dependencies.
+      WriteFile(dir + "/package.json",
+                fmt::format("{{\n  \"dependencies\": {{\n    \"@opencode-ai/plugin\": \"{}\"\n  }}\n}}\n",
+                            kOpencodeVersion));
+      WriteFile(dir + "/package-lock.json", ReadFile(PluginNodeModules() + "/../package-lock.json"));
     }
     return ::testing::AssertionSuccess();
   }
