@@ -9,6 +9,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/event_sinks.h"
 #include "core/clock.h"
 #include "event/json_encoder.h"
 #include "ingest/opencode/discovery.h"
@@ -19,43 +20,6 @@ namespace agentperf::cli {
 namespace {
 
 namespace oc = ingest::opencode;
-
-class LocalSink final : public oc::EventSink {
- public:
-  explicit LocalSink(store::Store* s) : store_(s) {}
-  Result<store::AppendResult> Send(event::EventBatch batch) override { return store_->Append(std::move(batch)); }
-  Status Finish() override { return store_->Flush(); }
-
- private:
-  store::Store* store_;
-};
-
-class ServerSink final : public oc::EventSink {
- public:
-  explicit ServerSink(net::HttpClient* c) : client_(c) {}
-  Result<store::AppendResult> Send(event::EventBatch batch) override {
-    // One session can give a batch beyond the server's per-request limit
-    // (100,000 events): post it in slices.
-    constexpr size_t kMaxPerRequest = 50000;
-    store::AppendResult total;
-    for (size_t begin = 0; begin < batch.size(); begin += kMaxPerRequest) {
-      std::string body;
-      event::EncodeBatchNdjson(event::SliceView(batch, begin, std::min(batch.size(), begin + kMaxPerRequest)), &body);
-      AP_ASSIGN_OR_RETURN(net::HttpResponse r, client_->Post("/v1/events", body, "application/x-ndjson"));
-      if (r.status != 200) return ServerError(r);
-      auto num = [&](std::string_view key) -> uint64_t {
-        size_t k = r.body.find(fmt::format("\"{}\":", key));
-        return k == std::string::npos ? 0 : std::strtoull(r.body.c_str() + k + key.size() + 3, nullptr, 10);
-      };
-      total.accepted += num("accepted");
-      total.duplicates += num("duplicates");
-    }
-    return total;
-  }
-
- private:
-  net::HttpClient* client_;
-};
 
 std::string RealPath(const std::string& p) {
   char* r = ::realpath(p.c_str(), nullptr);

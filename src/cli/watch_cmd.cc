@@ -10,6 +10,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/event_sinks.h"
 #include "event/json_encoder.h"
 #include "ingest/opencode/watcher.h"
 #include "net/sse_stream.h"
@@ -19,35 +20,6 @@ namespace agentperf::cli {
 namespace {
 
 namespace oc = ingest::opencode;
-
-class LocalSink final : public oc::EventSink {
- public:
-  explicit LocalSink(store::Store* s) : store_(s) {}
-  Result<store::AppendResult> Send(event::EventBatch batch) override { return store_->Append(std::move(batch)); }
-  Status Finish() override { return store_->Flush(); }
-
- private:
-  store::Store* store_;
-};
-
-class ServerSink final : public oc::EventSink {
- public:
-  explicit ServerSink(net::HttpClient* c) : client_(c) {}
-  Result<store::AppendResult> Send(event::EventBatch batch) override {
-    std::string body;
-    event::EncodeBatchNdjson(batch, &body);
-    AP_ASSIGN_OR_RETURN(net::HttpResponse r, client_->Post("/v1/events", body, "application/x-ndjson"));
-    if (r.status != 200) return ServerError(r);
-    auto num = [&](std::string_view key) -> uint64_t {
-      size_t k = r.body.find(fmt::format("\"{}\":", key));
-      return k == std::string::npos ? 0 : std::strtoull(r.body.c_str() + k + key.size() + 3, nullptr, 10);
-    };
-    return store::AppendResult{num("accepted"), num("duplicates")};
-  }
-
- private:
-  net::HttpClient* client_;
-};
 
 std::atomic<oc::Watcher*> g_watcher{nullptr};
 

@@ -1,0 +1,34 @@
+#include "cli/event_sinks.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <string>
+
+#include "cli/common.h"
+#include "event/json_encoder.h"
+
+namespace agentperf::cli {
+
+Result<store::AppendResult> ServerSink::Send(event::EventBatch batch) {
+  // One session can give a batch beyond the server's per-request limit
+  // (100,000 events): post it in slices.
+  constexpr size_t kMaxPerRequest = 50000;
+  store::AppendResult total;
+  for (size_t begin = 0; begin < batch.size(); begin += kMaxPerRequest) {
+    std::string body;
+    event::EncodeBatchNdjson(event::SliceView(batch, begin, std::min(batch.size(), begin + kMaxPerRequest)), &body);
+    AP_ASSIGN_OR_RETURN(net::HttpResponse r, client_->Post("/v1/events", body, "application/x-ndjson"));
+    if (r.status != 200) return ServerError(r);
+    auto num = [&](std::string_view key) -> uint64_t {
+      size_t k = r.body.find(fmt::format("\"{}\":", key));
+      return k == std::string::npos ? 0 : std::strtoull(r.body.c_str() + k + key.size() + 3, nullptr, 10);
+    };
+    total.accepted += num("accepted");
+    total.duplicates += num("duplicates");
+  }
+  return total;
+}
+
+}  // namespace agentperf::cli
