@@ -11,6 +11,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/opencode_watchers.h"
 #include "core/ingest_backpressure.h"
 #include "core/log.h"
 #include "ingest/opencode/spool_drain.h"
@@ -67,6 +68,8 @@ std::function<int()> SetupServe(CLI::App* cmd) {
     std::string opencode_spool = ingest::opencode::DefaultSpoolDir();
     bool no_opencode_spool = false;
     int opencode_spool_interval_ms = 10000;
+    std::vector<std::string> watch_opencode;
+    WatchFlags watch;
   };
   auto o = std::make_shared<Opts>();
   if (const char* tok = std::getenv("AGENTPERF_TOKEN")) o->server.token = tok;
@@ -101,6 +104,12 @@ std::function<int()> SetupServe(CLI::App* cmd) {
   cmd->add_option("--opencode-spool-interval-ms", o->opencode_spool_interval_ms, "how often the spool folder is read")
       ->check(CLI::Range(100, 3600000))
       ->capture_default_str();
+  CLI::Option_group* watch =
+      cmd->add_option_group("OpenCode event stream", "follow `opencode serve` instances (as `agentperf watch opencode`)");
+  watch->add_option("--watch-opencode", o->watch_opencode,
+                    "follow the event stream (/global/event) of `opencode serve` at this URL and store its spans as "
+                    "they finish (repeatable; state in GET /v1/status, server.opencode_watch)");
+  AddWatchFlags(watch, &o->watch);
   cmd->add_option("--log-level", o->log_level, "debug, info, warn or error (default: $AGENTPERF_LOG or info)");
   return [o]() -> int {
     if (!o->log_level.empty()) {
@@ -140,9 +149,25 @@ std::function<int()> SetupServe(CLI::App* cmd) {
           o->opencode_spool, (*srv)->url(), o->server.token, o->opencode_spool_interval_ms});
       spool->Start();
     }
+    std::unique_ptr<OpencodeWatchers> watchers;
+    if (!o->watch_opencode.empty()) {
+      auto w = OpencodeWatchers::Start(o->watch_opencode, o->watch, (*srv)->url(), o->server.token);
+      if (!w.ok()) {
+        (*srv)->StopAccepting();
+        return Fail(w.status());
+      }
+      watchers = std::move(w).value();
+      (*srv)->AddStatusSection("opencode_watch", [raw = watchers.get()](JsonWriter& jw) { raw->WriteStatus(jw); });
+      log::Info("serve", "following {} opencode serve event stream(s)", o->watch_opencode.size());
+    }
     int sig = 0;
     sigwait(&set, &sig);
     log::Info("serve", "signal {}: shutting down", sig);
+    // The watchers and the drainer send to this server: stopped before it.
+    if (watchers) {
+      watchers->Stop();
+      (*srv)->ClearStatusSections();
+    }
     if (spool) spool->Stop();
     (*srv)->StopAccepting();
     store->reset();  // drains the WAL queue; answers still owed are written

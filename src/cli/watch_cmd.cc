@@ -5,16 +5,14 @@
 #include <signal.h>
 
 #include <atomic>
-#include <cstdlib>
 #include <memory>
 
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/event_sinks.h"
+#include "cli/opencode_watchers.h"
 #include "event/json_encoder.h"
 #include "ingest/opencode/watcher.h"
-#include "net/sse_stream.h"
-#include "query/time_parse.h"
 
 namespace agentperf::cli {
 namespace {
@@ -41,9 +39,10 @@ std::string StatusLine(const oc::WatchStatus& s) {
 
 std::function<int()> SetupWatch(CLI::App* cmd) {
   struct Opts {
-    std::string url, password_env = "OPENCODE_SERVER_PASSWORD", directory, since = "10m";
+    std::string url;
+    WatchFlags flags;
     Target target;
-    bool no_repair = false, quiet = false;
+    bool quiet = false;
   };
   auto o = std::make_shared<Opts>();
   cmd->require_subcommand(1);
@@ -52,31 +51,14 @@ std::function<int()> SetupWatch(CLI::App* cmd) {
       "follow `opencode serve`'s event stream (/global/event) and store sessions, turns, LLM calls, tool calls, "
       "permission waits and retries as they finish (docs/watch.md); Ctrl-C stops after a final flush");
   sub->add_option("--url", o->url, "URL of `opencode serve` (e.g. http://127.0.0.1:4096)")->required();
-  sub->add_option("--password-env", o->password_env,
-                  "environment variable holding the server password (basic auth; user $OPENCODE_SERVER_USERNAME "
-                  "or `opencode`)")
-      ->capture_default_str();
-  sub->add_option("--directory", o->directory, "only events of the OpenCode instance in this directory");
-  sub->add_option("--since", o->since, "on the first connect, repair sessions updated this recently (e.g. 10m, 1h)")
-      ->capture_default_str();
-  sub->add_flag("--no-repair", o->no_repair, "no gap repair on (re)connect");
+  AddWatchFlags(sub, &o->flags);
   sub->add_flag("--quiet", o->quiet, "no status line");
   AddTargetOptions(sub, &o->target);
   return [o, sub]() -> int {
     if (!sub->parsed()) return 1;
-    oc::WatchOptions wo;
-    auto url = net::ParseUrl(o->url);
-    if (!url.ok()) return Fail(url.status());
-    wo.url = *url;
-    if (const char* pw = std::getenv(o->password_env.c_str()); pw != nullptr && *pw != '\0') {
-      const char* user = std::getenv("OPENCODE_SERVER_USERNAME");
-      wo.authorization = net::BasicAuthorization(user && *user ? user : "opencode", pw);
-    }
-    auto since = query::ParseDurationMicros(o->since);
-    if (!since.ok()) return Fail(since.status().WithContext("--since"));
-    wo.since_ms = *since / 1000;
-    wo.gap_repair = !o->no_repair;
-    wo.live.directory = o->directory;
+    auto options = MakeWatchOptions(o->url, o->flags);
+    if (!options.ok()) return Fail(options.status());
+    oc::WatchOptions wo = std::move(options).value();
 
     std::unique_ptr<store::EmbeddedStore> local;
     std::unique_ptr<net::HttpClient> client;

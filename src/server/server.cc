@@ -131,6 +131,10 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& o, store::Sto
     w.Field("rejected_overload", st.rejected_overload);
     w.Field("inflight_bytes", st.inflight_bytes);
     WriteMemory(w);
+    {
+      std::lock_guard lock(raw->status_mu_);
+      for (const auto& [name, write] : raw->status_sections_) write(w.Key(name));
+    }
     w.EndObject();
     return w.Take();
   }, s->otlp_.get());
@@ -170,6 +174,16 @@ void Server::SweepOtlp(int64_t now_us) {
   const size_t n = aux.size();
   auto r = store_->Append(std::move(aux));
   if (!r.ok()) log::Warn("otlp", "storing {} auxiliary llm_calls failed: {}", n, r.status().ToString());
+}
+
+void Server::AddStatusSection(std::string name, std::function<void(JsonWriter&)> write) {
+  std::lock_guard lock(status_mu_);
+  status_sections_.emplace_back(std::move(name), std::move(write));
+}
+
+void Server::ClearStatusSections() {
+  std::lock_guard lock(status_mu_);
+  status_sections_.clear();
 }
 
 void Server::StopSweeper() {

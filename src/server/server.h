@@ -8,12 +8,16 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "api/rest/rest_api.h"
+#include "core/json_writer.h"
 #include "core/status.h"
 #include "ingest/otlp/receiver.h"
 #include "server/http_server.h"
@@ -65,6 +69,11 @@ class Server {
   // Runs one sweep now (what the sweeper thread does every otlp_sweep_ms):
   // expired facts become auxiliary llm_calls, stored before it returns.
   void SweepOtlp(int64_t now_us);
+  // Adds `name` to the "server" object of GET /v1/status: `write` writes one
+  // JSON value (called on an I/O thread, under a lock: keep it quick; it must
+  // stay valid until ClearStatusSections or the server's destruction).
+  void AddStatusSection(std::string name, std::function<void(JsonWriter&)> write);
+  void ClearStatusSections();
 
  private:
   Server() = default;
@@ -78,6 +87,8 @@ class Server {
   std::condition_variable sweep_cv_;
   bool sweep_stop_ = false;
   std::thread sweeper_;
+  std::mutex status_mu_;
+  std::vector<std::pair<std::string, std::function<void(JsonWriter&)>>> status_sections_;
 };
 
 }  // namespace agentperf::server

@@ -288,6 +288,9 @@ TEST(OpencodeE2E, PluginOtlpAndImportMatchOpencodeDb) {
   Child watcher({agentperf::testing::AgentperfBin(), "watch", "opencode", "--url",
                  fmt::format("http://127.0.0.1:{}", oc_port), "--data", tmp.Sub("b")},
                 BaseEnv(), "", tmp.Sub("watch.out"), tmp.Sub("watch.err"));
+  // And a second collector D follows it with `serve --watch-opencode`.
+  ServeProcess d(tmp.Sub("d"), {"--no-opencode-spool", "--watch-opencode", fmt::format("http://127.0.0.1:{}", oc_port)});
+  ASSERT_TRUE(d.ok()) << d.log();
   std::this_thread::sleep_for(500ms);
   auto created = api.Call("POST", "/session", "{}");
   ASSERT_TRUE(created) << api.last << "\n" << oc.err();
@@ -318,6 +321,15 @@ TEST(OpencodeE2E, PluginOtlpAndImportMatchOpencodeDb) {
   EXPECT_TRUE(api.Call("POST", "/global/dispose")) << api.last;
   std::this_thread::sleep_for(1000ms);
   EXPECT_EQ(watcher.Kill(), 0) << watcher.err();  // SIGTERM: a clean stop after a final flush
+  {
+    net::HttpClient dc(*net::ParseUrl(d.url()));
+    auto st = dc.Get("/v1/status");
+    ASSERT_TRUE(st.ok());
+    JsonDoc sd(st->body);
+    EXPECT_EQ(sd.Bool("/server/opencode_watch/0/connected"), true) << st->body;
+    EXPECT_GE(sd.Num("/server/opencode_watch/0/stored").value_or(0), 6) << st->body;
+  }
+  EXPECT_EQ(d.Stop(), 0) << d.log();  // stops its watcher first (a final flush), then the store
   oc.Kill();
   EXPECT_EQ(sim.Stop(), 0) << sim.stderr_text();
 
@@ -377,6 +389,18 @@ TEST(OpencodeE2E, PluginOtlpAndImportMatchOpencodeDb) {
   EXPECT_TRUE(ib.count("permission_wait")) << "the watcher saw no permission wait";
   auto sse_disagree = Disagreements(ia, ib, "plugin", "sse");
   EXPECT_TRUE(sse_disagree.empty()) << "plugin vs SSE watcher:\n" << Lines(sse_disagree);
+  // 3c. `serve --watch-opencode` (D) stored exactly what `watch opencode` (B) did.
+  CommandResult ed = Agentperf({"export", "--data", d.data()}, tmp.Sub("export-d"));
+  ASSERT_EQ(ed.exit_code, 0) << Describe(ed);
+  std::vector<Record> rd;
+  ASSERT_EQ(ParseExport(ed.out, &rd), "");
+  std::vector<std::string> dup_d;
+  const RecordIndex idx_d = IndexRecords(rd, &dup_d);
+  EXPECT_TRUE(dup_d.empty()) << "records stored twice in D:\n" << Lines(dup_d);
+  EXPECT_EQ(rd.size(), rb.size());
+  auto bd = Disagreements(ib, idx_d, "watch", "serve --watch-opencode");
+  auto db = Disagreements(idx_d, ib, "serve --watch-opencode", "watch");
+  EXPECT_TRUE(bd.empty() && db.empty()) << "watch vs serve --watch-opencode:\n" << Lines(bd) << Lines(db);
   for (const auto& [span, r] : ib.count("tool_call") ? ib.at("tool_call") : std::map<std::string, Record>{}) {
     EXPECT_EQ(r.end_ms, ia.at("tool_call").at(span).end_ms) << "SSE and plugin take the same wait out of " << span;
   }
