@@ -34,6 +34,8 @@ int Main(int argc, char** argv) {
   add("opencode", "install or remove the agentperf plugin for OpenCode", SetupOpencode);
   add("watch", "follow a live event stream and store its spans (opencode: the opencode serve /global/event stream)",
       SetupWatch);
+  add("demo", "drive the real opencode (five agents) against a simulated model and report what agentperf saw",
+      SetupDemo);
   add("simulate", "run a simulated component for tests and demos (llm: an OpenAI-compatible model)", SetupSimulate);
   try {
     app.parse(argc, argv);

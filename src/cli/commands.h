@@ -20,5 +20,6 @@ std::function<int()> SetupExport(CLI::App* app);     // export stored events
 std::function<int()> SetupOpencode(CLI::App* app);   // opencode install|uninstall|env
 std::function<int()> SetupSimulate(CLI::App* app);   // simulate llm
 std::function<int()> SetupWatch(CLI::App* app);      // watch opencode
+std::function<int()> SetupDemo(CLI::App* app);       // demo: the real opencode, five agents, a simulated model
 
 }  // namespace agentperf::cli

@@ -20,10 +20,7 @@
 // importing into A afterwards adds nothing (one record per span); the SSE
 // watcher (`agentperf watch opencode`, store B) records the serve session
 // exactly as the plugin did. A second test stops the collector during a run.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -46,40 +43,7 @@ namespace {
 using agentperf::testing::JsonDoc;
 using namespace std::chrono_literals;
 
-constexpr const char* kSimConfig = R"json({
-  "seed": 7,
-  "models": {
-    "sim-large": {"ttfc_ms": {"dist": "uniform", "min": 20, "max": 60}, "tokens_per_s": {"dist": "fixed", "value": 400},
-                  "retry_after_ms": 200},
-    "sim-small": {"ttfc_ms": 5, "tokens_per_s": 1000}
-  },
-  "title": {"text": "E2E session"},
-  "agents": {
-    "planner": {"match": "You are the PLANNER agent", "steps": [
-      {"text": "Delegating.", "tools": [
-        {"name": "task", "args": {"subagent_type": "tester", "description": "Run the tests", "prompt": "Run the test suite"}},
-        {"name": "task", "args": {"subagent_type": "coder", "description": "Fix the bug", "prompt": "Fix the bug in README.md"}}]},
-      {"text": "Plan complete.", "output_tokens": 40}]},
-    "tester": {"match": "You are the TESTER agent", "steps": [
-      {"tools": [{"name": "bash", "args": {"command": "echo tests-pass", "description": "Run the tests"}}]},
-      {"text": "All tests pass."}]},
-    "coder": {"match": "You are the CODER agent", "steps": [
-      {"tools": [{"name": "read", "args": {"filePath": "README.md"}}]},
-      {"fail": [{"status": 429, "attempts": 1}],
-       "tools": [{"name": "bash", "args": {"command": "echo patched", "description": "Apply the patch"}}]},
-      {"text": "Patched."}]},
-    "architect": {"match": "You are the ARCHITECT agent", "steps": [
-      {"tools": [{"name": "task", "args": {"subagent_type": "researcher", "description": "Survey", "prompt": "Survey the options"}}]},
-      {"text": "Design done."}]},
-    "researcher": {"match": "You are the RESEARCHER agent", "steps": [
-      {"tools": [{"name": "glob", "args": {"pattern": "**/*.md"}}, {"name": "grep", "args": {"pattern": "hello"}}]},
-      {"tools": [{"name": "read", "args": {"filePath": "MISSING.md"}}]},
-      {"text": "Found what there is."}]}
-  },
-  "triggers": [{"user_contains": "SIM_PERM", "steps": [
-      {"tools": [{"name": "bash", "args": {"command": "echo needs-permission", "description": "Needs a permission"}}]},
-      {"text": "ok"}]}]
-})json";
+const std::string kSimConfig = drive::FiveAgentsSimConfig();
 
 // `agentperf serve` as a child process on a free port.
 class ServeProcess {
@@ -150,38 +114,6 @@ int64_t WaitQuiet(const std::function<int64_t()>& count, std::chrono::millisecon
   return last;
 }
 
-// Minimal client of opencode serve's HTTP API.
-struct OpencodeApi {
-  net::HttpClient client;
-  explicit OpencodeApi(uint16_t port) : client(*net::ParseUrl(fmt::format("http://127.0.0.1:{}", port))) {}
-  std::string last;  // the last answer, for failure messages
-  std::optional<std::string> Call(const char* method, const std::string& path, const std::string& body = "") {
-    auto r = body.empty() && std::string_view(method) == "GET"
-                 ? client.Get(path)
-                 : client.Request(method, path, body, {{"content-type", "application/json"}});
-    if (!r.ok()) {
-      last = fmt::format("{} {}: {}", method, path, r.status().ToString());
-      return std::nullopt;
-    }
-    last = fmt::format("{} {}: {} {}", method, path, r->status, r->body.substr(0, 500));
-    if (r->status >= 300) return std::nullopt;
-    return r->body;
-  }
-};
-
-uint16_t FreePort() {
-  // A server that is gone leaves its port free (good enough on loopback).
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
 // Fields every source must agree on (R2 of the design): everything except
 // `source`, the live-only tool adjustment and the OTLP-joined values.
 std::vector<std::string> Disagreements(const RecordIndex& a, const RecordIndex& b, const char* a_name,
@@ -245,14 +177,10 @@ TEST(OpencodeE2E, PluginOtlpAndImportMatchOpencodeDb) {
   ServeProcess a(tmp.Sub("a"), {"--opencode-spool", spool, "--opencode-spool-interval-ms", "500"});
   ASSERT_TRUE(a.ok()) << a.log();
 
-  env.WriteProjectConfig(sim.base_url());
-  env.WriteAgent({"planner", "primary", "Plans the work and delegates to tester and coder",
-                  "You are the PLANNER agent. Delegate test runs to `tester` and fixes to `coder`.", ""});
-  env.WriteAgent({"architect", "primary", "Designs and delegates research",
-                  "You are the ARCHITECT agent. Ask `researcher` to survey, then design.", ""});
-  env.WriteAgent({"tester", "subagent", "Runs the test suite", "You are the TESTER agent. Run the tests.", ""});
-  env.WriteAgent({"coder", "subagent", "Fixes bugs", "You are the CODER agent. Fix the code.", ""});
-  env.WriteAgent({"researcher", "subagent", "Surveys the code base", "You are the RESEARCHER agent. Look around.", ""});
+  {
+    Status st = drive::WriteFiveAgentWorld(env, sim.base_url());
+    ASSERT_TRUE(st.ok()) << st.ToString();
+  }
   ASSERT_TRUE(env.Prepare());
   {
     CommandResult r = Agentperf({"opencode", "install", "--project", env.project(), "--otel"},
@@ -271,18 +199,14 @@ TEST(OpencodeE2E, PluginOtlpAndImportMatchOpencodeDb) {
   }
 
   // --- B1: opencode serve with a permission prompt answered after 1.5 s.
-  const uint16_t oc_port = FreePort();
-  std::vector<std::string> serve_env = env.Env(collector_env);
+  std::vector<std::string> serve_env = collector_env;
   serve_env.push_back(R"(OPENCODE_PERMISSION={"bash":"ask"})");
-  Child oc({OpencodeBinary(), "serve", "--port", std::to_string(oc_port), "--hostname", "127.0.0.1"}, serve_env,
-           env.project(), env.root() + "/out/oc-serve.out", env.root() + "/out/oc-serve.err");
-  OpencodeApi api(oc_port);
-  std::optional<std::string> health;
-  for (int i = 0; i < 600 && !health; ++i) {
-    health = api.Call("GET", "/global/health");
-    if (!health) std::this_thread::sleep_for(100ms);
+  drive::OpencodeServe oc;
+  {
+    Status st = oc.Start(env, serve_env);
+    ASSERT_TRUE(st.ok()) << st.ToString();
   }
-  ASSERT_TRUE(health) << "opencode serve did not come up:\n" << api.last << "\n" << oc.err();
+  const uint16_t oc_port = oc.port();
   std::printf("opencode serve up\n");
   // The SSE watcher follows this opencode serve into its own store B.
   Child watcher({agentperf::testing::AgentperfBin(), "watch", "opencode", "--url",
@@ -292,33 +216,14 @@ TEST(OpencodeE2E, PluginOtlpAndImportMatchOpencodeDb) {
   ServeProcess d(tmp.Sub("d"), {"--no-opencode-spool", "--watch-opencode", fmt::format("http://127.0.0.1:{}", oc_port)});
   ASSERT_TRUE(d.ok()) << d.log();
   std::this_thread::sleep_for(500ms);
-  auto created = api.Call("POST", "/session", "{}");
-  ASSERT_TRUE(created) << api.last << "\n" << oc.err();
-  const std::string ses = JsonDoc(*created).Str("/id").value_or("");
-  ASSERT_FALSE(ses.empty()) << *created;
-  ASSERT_TRUE(api.Call("POST", "/session/" + ses + "/prompt_async",
-                       R"({"parts":[{"type":"text","text":"SIM_PERM please run it"}]})"));
-  std::string perm_id;
-  for (int i = 0; i < 600 && perm_id.empty(); ++i) {
-    auto p = api.Call("GET", "/permission");
-    if (p) perm_id = JsonDoc(*p).Str("/0/id").value_or("");
-    if (perm_id.empty()) std::this_thread::sleep_for(50ms);
-  }
-  ASSERT_FALSE(perm_id.empty()) << "no permission request appeared\n" << oc.err();
-  std::this_thread::sleep_for(1500ms);
-  ASSERT_TRUE(api.Call("POST", "/permission/" + perm_id + "/reply", R"({"reply":"once"})"));
-  bool idle = false;
-  for (int i = 0; i < 600 && !idle; ++i) {
-    std::this_thread::sleep_for(100ms);
-    auto st = api.Call("GET", "/session/status");
-    idle = st && st->find(ses) == std::string::npos;
-  }
-  ASSERT_TRUE(idle) << "the permission session did not finish";
+  auto perm = oc.PermissionSession(drive::kPermissionPrompt, 1500ms);
+  ASSERT_TRUE(perm.ok()) << perm.status().ToString() << "\n" << oc.last() << "\n" << oc.stderr_text();
+  const std::string ses = perm->session_id;
   std::this_thread::sleep_for(500ms);  // the session's final update
   // A graceful stop: OpenCode disposes its instances (the plugin's dispose
   // hook sends what it still holds for the OTLP join), then the process ends
   // (SIGTERM; the plugin spools whatever is left at exit).
-  EXPECT_TRUE(api.Call("POST", "/global/dispose")) << api.last;
+  EXPECT_TRUE(oc.Call("POST", "/global/dispose")) << oc.last();
   std::this_thread::sleep_for(1000ms);
   EXPECT_EQ(watcher.Kill(), 0) << watcher.err();  // SIGTERM: a clean stop after a final flush
   {
@@ -330,7 +235,7 @@ TEST(OpencodeE2E, PluginOtlpAndImportMatchOpencodeDb) {
     EXPECT_GE(sd.Num("/server/opencode_watch/0/stored").value_or(0), 6) << st->body;
   }
   EXPECT_EQ(d.Stop(), 0) << d.log();  // stops its watcher first (a final flush), then the store
-  oc.Kill();
+  oc.Stop();
   EXPECT_EQ(sim.Stop(), 0) << sim.stderr_text();
 
   // --- A has everything once the spool is drained and the count is stable.
@@ -485,7 +390,7 @@ TEST(OpencodeE2E, AgentCarriesOnWhileTheCollectorIsDownAndItsSpansArriveLater) {
   ASSERT_EQ(inst.exit_code, 0) << Describe(inst);
   const std::string spool = env.home() + "/.local/state/agentperf/spool";
   const std::string stats = tmp.Sub("plugin-stats.json");
-  const std::string dead = fmt::format("http://127.0.0.1:{}", FreePort());
+  const std::string dead = fmt::format("http://127.0.0.1:{}", drive::FreeLoopbackPort());
   CommandResult r = env.Run({"run", "--agent", "planner", "E2E plan"}, "run-down", 180s,
                             {"AGENTPERF_URL=" + dead, "AGENTPERF_PLUGIN_STATS=" + stats});
   ASSERT_EQ(r.exit_code, 0) << Describe(r);

@@ -7,6 +7,7 @@
 // completed tool parts, and step-finish tokens equal to what the simulator's
 // log says it sent (input = prompt - cached, output = completion,
 // cache.read = cached).
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
