@@ -1,8 +1,9 @@
-// agentperf bench ingest | store | import
+// agentperf bench ingest | store | import | plugin
 #include <memory>
 
 #include "bench/import_bench.h"
 #include "bench/ingest_bench.h"
+#include "bench/plugin_bench.h"
 #include "bench/store_bench.h"
 #include "cli/commands.h"
 #include "cli/common.h"
@@ -74,10 +75,28 @@ std::function<int()> SetupBench(CLI::App* cmd) {
                      "the ccusage executable (default: $AGENTPERF_CCUSAGE, else the native binary installed by "
                      "scripts/install-ccusage.sh)");
   import->add_flag("--keep", im->keep, "keep the scratch folder (the opencode.db, the stores, the outputs)");
-  return [o, s, im, ingest, store, import]() -> int {
+
+  auto pl = std::make_shared<bench::PluginBenchOptions>();
+  CLI::App* plugin = cmd->add_subcommand(
+      "plugin",
+      "OpenCode plugin overhead: pairs of real `opencode run`s (1.18.33, a fixed-timing simulated model, a "
+      "--steps-step tool script) without (A) and with (B) the agentperf plugin, in ABBA order; the median B/A "
+      "wall-time ratio (target <= 1.01) with a bootstrap 95% interval, and the plugin's own time per hook call, "
+      "merged from its stats files (target <= 20 us per span-relevant event); JSON lines (docs/benchmarks.md). Exit "
+      "status 0 when every run succeeded");
+  plugin->add_option("--pairs", pl->pairs, "pairs of runs, warm-up included")->capture_default_str();
+  plugin->add_option("--warmup", pl->warmup, "first pairs run but not counted")->capture_default_str();
+  plugin->add_option("--steps", pl->steps, "tool steps per run")->capture_default_str();
+  plugin->add_flag("--json", pl->json, "JSON lines only (default: plus a one-line summary on stderr)");
+  plugin->add_option("--work-dir", pl->work_dir, "parent of the scratch folder (default: $TMPDIR or /tmp)");
+  plugin->add_option("--opencode", pl->opencode, "the opencode binary (default: the pinned install)");
+  plugin->add_option("--seed", pl->seed, "simulator and bootstrap seed")->capture_default_str();
+  plugin->add_flag("--keep", pl->keep, "keep the scratch folder (project, opencode data, logs, stats files)");
+  return [o, s, im, pl, ingest, store, import, plugin]() -> int {
     if (ingest->parsed()) return bench::RunIngestBench(*o);
     if (store->parsed()) return bench::RunStoreBench(*s);
     if (import->parsed()) return bench::RunImportBench(*im);
+    if (plugin->parsed()) return bench::RunPluginBench(*pl);
     return 2;
   };
 }
