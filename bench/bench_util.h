@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "drive/child_process.h"
 
 namespace agentperf::bench {
 
@@ -17,7 +18,7 @@ uint64_t PeakRssBytes(pid_t pid);                    // VmHWM of a process (0 = 
 double CpuSeconds(pid_t pid);                        // utime + stime of a process
 std::string MakeScratchDir(const std::string& parent, const std::string& prefix);
 void RemoveTree(const std::string& dir);
-uint16_t FreeLoopbackPort();
+using drive::FreeLoopbackPort;  // a loopback port that was free a moment ago
 std::string SelfExe();
 
 // A child `agentperf serve` on 127.0.0.1.

@@ -15,7 +15,6 @@
 // that directory is held by a running server on the default address, the
 // demo sends there instead.
 #include <fmt/format.h>
-#include <stdlib.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -84,21 +83,16 @@ int64_t StoredEvents(net::HttpClient* c) {
   return k == std::string::npos ? -1 : std::strtoll(r->body.c_str() + k + key.size(), nullptr, 10);
 }
 
-std::string MakeWorkDir(const std::string& parent) {
-  std::string base = parent.empty() ? drive::EnvOr("TMPDIR", "/tmp") : parent;
-  std::error_code ec;
-  std::filesystem::create_directories(base, ec);
-  std::string tmpl = base + "/agentperf-demo-XXXXXX";
-  if (mkdtemp(tmpl.data()) == nullptr) return "";
-  return tmpl;
-}
-
 int RunDemo(const DemoOpts& o) {
   Progress progress(false);
   // 1. The pinned opencode.
   Status st = drive::CheckOpencodeInstall(o.opencode);
   if (!st.ok()) return Fail(st);
-  const std::string work = MakeWorkDir(o.work_dir);
+  if (!o.work_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(o.work_dir, ec);
+  }
+  const std::string work = bench::MakeScratchDir(o.work_dir, "agentperf-demo-");
   if (work.empty()) return Fail(Status::IOError("cannot create a work directory under " + o.work_dir));
   struct Cleanup {
     std::string dir;
