@@ -85,6 +85,22 @@ HookCost PluginStats::SpanRelevant() const {
   return out;
 }
 
+double PluginStats::SpanQuantileUs(double q) const {
+  uint64_t total = 0;
+  for (uint64_t n : span_hist) total += n;
+  if (total == 0) return 0;
+  const auto rank = static_cast<uint64_t>(std::ceil(q * static_cast<double>(total)));
+  uint64_t seen = 0;
+  for (size_t b = 0; b < span_hist.size(); ++b) {
+    seen += span_hist[b];
+    if (seen >= std::max<uint64_t>(rank, 1)) {
+      if (b == 0) return 0.125;
+      return 0.125 * std::pow(2.0, (static_cast<double>(b) - 0.5) / 4.0);
+    }
+  }
+  return 0.125 * std::pow(2.0, static_cast<double>(span_hist.size()) / 4.0);
+}
+
 Status MergePluginStats(const std::string& json, PluginStats* into) {
   simdjson::dom::parser parser;
   simdjson::dom::element root;
@@ -93,6 +109,16 @@ Status MergePluginStats(const std::string& json, PluginStats* into) {
   if (root["hooks"].get_object().get(hooks) != simdjson::SUCCESS) return Status::Corruption("no hooks in stats");
   AddCost(hooks, &into->hooks);
   if (root["event_types"].get_object().get(types) == simdjson::SUCCESS) AddCost(types, &into->event_types);
+  simdjson::dom::array hist;
+  if (root["span_hist"].get_array().get(hist) == simdjson::SUCCESS) {
+    size_t b = 0;
+    for (simdjson::dom::element v : hist) {
+      uint64_t n = 0;
+      if (v.get_uint64().get(n) != simdjson::SUCCESS) return Status::Corruption("bad span_hist in stats");
+      if (into->span_hist.size() <= b) into->span_hist.resize(b + 1, 0);
+      into->span_hist[b++] += n;
+    }
+  }
   auto add = [&](const char* key, uint64_t* v) {
     uint64_t n = 0;
     if (root[key].get_uint64().get(n) == simdjson::SUCCESS) *v += n;
@@ -245,7 +271,14 @@ Result<PluginBenchResult> RunPluginBenchPairs(const PluginBenchOptions& o,
   w.Key("event_types");
   WriteCosts(w, res.stats.event_types);
   const HookCost span = res.stats.SpanRelevant();
-  w.Key("span_events").BeginObject().Field("calls", span.calls).Field("mean_us", Round(span.mean_us(), 2)).EndObject();
+  w.Key("span_events")
+      .BeginObject()
+      .Field("calls", span.calls)
+      .Field("mean_us", Round(span.mean_us(), 2))
+      .Field("p50_us", Round(res.stats.SpanQuantileUs(0.5), 2))
+      .Field("p90_us", Round(res.stats.SpanQuantileUs(0.9), 2))
+      .Field("p99_us", Round(res.stats.SpanQuantileUs(0.99), 2))
+      .EndObject();
   w.Field("mean_hook_us", Round(res.mean_hook_us, 2));
   w.Key("plugin")
       .BeginObject()
@@ -274,9 +307,10 @@ int RunPluginBench(const PluginBenchOptions& o) {
   if (!o.json) {
     fmt::print(stderr,
                "bench plugin: {} pairs, median wall-time ratio {:.4f} (95% CI {:.4f}-{:.4f}, target <= 1.01: {}); "
-               "{:.2f} us per span-relevant event hook call (target <= 20: {})\n",
+               "{:.2f} us per span-relevant event hook call (target <= 20: {}; p50 {:.1f} us, p99 {:.1f} us)\n",
                res->pairs.size() - static_cast<size_t>(o.warmup), res->median_ratio, res->ci_low, res->ci_high,
-               res->pass_ratio ? "met" : "NOT met", res->mean_hook_us, res->pass_hook ? "met" : "NOT met");
+               res->pass_ratio ? "met" : "NOT met", res->mean_hook_us, res->pass_hook ? "met" : "NOT met",
+               res->stats.SpanQuantileUs(0.5), res->stats.SpanQuantileUs(0.99));
   }
   return 0;
 }

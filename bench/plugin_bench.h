@@ -58,8 +58,13 @@ struct PluginStats {
   std::map<std::string, HookCost> hooks;        // event, config, dispose
   std::map<std::string, HookCost> event_types;  // per OpenCode event type
   uint64_t runs = 0, queued = 0, sent = 0, dropped = 0, errors = 0, spooled = 0;
+  // Per-call times of span-relevant event hook calls: the plugin's histogram
+  // (bucket 0 <= 0.125 us; bucket b >= 1: [0.125 * 2^((b-1)/4), 0.125 * 2^(b/4)) us).
+  std::vector<uint64_t> span_hist;
   // Every event type except message.part.delta (returned from at once).
   HookCost SpanRelevant() const;
+  // The q-quantile of span_hist, in us (the bucket's geometric middle; 0 when empty).
+  double SpanQuantileUs(double q) const;
 };
 
 // Adds one stats file (the plugin's JSON) to `into`.

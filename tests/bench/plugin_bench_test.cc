@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 namespace agentperf::bench {
 namespace {
 
@@ -36,9 +38,10 @@ TEST(PluginBench, MergesStatsFilesAndSeparatesDeltas) {
   const std::string run1 = R"({"version":"0.1.0","hooks":{"event":{"calls":10,"total_ms":0.1,"max_ms":0.05},
     "config":{"calls":1,"total_ms":0.004,"max_ms":0.004}},
     "event_types":{"message.part.delta":{"calls":6,"total_ms":0.006},"message.updated":{"calls":4,"total_ms":0.094}},
-    "queued":4,"sent":4,"dropped_total":0,"errors":0,"spooled":1})";
+    "queued":4,"sent":4,"dropped_total":0,"errors":0,"spooled":1,"span_hist":[0,1,0,2]})";
   const std::string run2 = R"({"hooks":{"event":{"calls":2,"total_ms":0.02,"max_ms":0.08}},
-    "event_types":{"message.updated":{"calls":2,"total_ms":0.02}},"sent":2,"dropped_total":3,"errors":1})";
+    "event_types":{"message.updated":{"calls":2,"total_ms":0.02}},"sent":2,"dropped_total":3,"errors":1,
+    "span_hist":[0,0,0,1,0,1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,1]})";
   PluginStats s;
   ASSERT_TRUE(MergePluginStats(run1, &s).ok());
   ASSERT_TRUE(MergePluginStats(run2, &s).ok());
@@ -57,6 +60,14 @@ TEST(PluginBench, MergesStatsFilesAndSeparatesDeltas) {
   const HookCost span = s.SpanRelevant();
   EXPECT_EQ(span.calls, 6u);
   EXPECT_NEAR(span.mean_us(), 19.0, 1e-9);
+
+  // Histogram: 1 call in bucket 1, 3 in bucket 3, 1 in bucket 5, 1 in the last (63).
+  ASSERT_EQ(s.span_hist.size(), 64u);
+  EXPECT_EQ(s.span_hist[3], 3u);
+  EXPECT_DOUBLE_EQ(s.SpanQuantileUs(0.0), 0.125 * std::pow(2.0, 0.5 / 4));  // bucket 1's middle
+  EXPECT_DOUBLE_EQ(s.SpanQuantileUs(0.5), 0.125 * std::pow(2.0, 2.5 / 4));  // rank 3 of 6: bucket 3
+  EXPECT_DOUBLE_EQ(s.SpanQuantileUs(1.0), 0.125 * std::pow(2.0, 62.5 / 4));
+  EXPECT_EQ(PluginStats().SpanQuantileUs(0.5), 0);
 
   EXPECT_FALSE(MergePluginStats("{not json", &s).ok());
   EXPECT_FALSE(MergePluginStats(R"({"sent":1})", &s).ok());  // no hooks: not a stats file

@@ -29,6 +29,10 @@ test("per-event hook cost (reported)", async (t) => {
   const us = (ms, n) => ((ms * 1000) / n).toFixed(2);
   const lines = [`event hook: ${ev.calls} calls, mean ${us(ev.total_ms, ev.calls)} us inside the hook, ` +
     `${us(r.elapsed_ms, r.calls)} us per call as seen by the caller (includes the async wrapper)`];
+  const h = s.span_hist;
+  assert.equal(h.length, 64);
+  assert.equal(h.reduce((a, b) => a + b, 0), ev.calls - (s.event_types["message.part.delta"]?.calls ?? 0),
+    "every span-relevant call is in the histogram");
   for (const [type, v] of Object.entries(s.event_types)) lines.push(`  ${type}: ${v.calls} calls, mean ${us(v.total_ms, v.calls)} us`);
   for (const l of lines) t.diagnostic(l);
   if (process.env.AGENTPERF_PLUGIN_COST_OUT) (await import("node:fs")).writeFileSync(process.env.AGENTPERF_PLUGIN_COST_OUT, lines.join("\n") + "\n");
