@@ -128,6 +128,8 @@ Status MergePluginStats(const std::string& json, PluginStats* into) {
   add("dropped_total", &into->dropped);
   add("errors", &into->errors);
   add("spooled", &into->spooled);
+  double warm = 0;
+  if (root["warmup_ms"].get_double().get(warm) == simdjson::SUCCESS) into->warmup_ms += warm;
   ++into->runs;
   return Status::OK();
 }
@@ -288,6 +290,7 @@ Result<PluginBenchResult> RunPluginBenchPairs(const PluginBenchOptions& o,
       .Field("dropped", res.stats.dropped)
       .Field("errors", res.stats.errors)
       .Field("spooled", res.stats.spooled)
+      .Field("mean_warmup_ms", Round(res.stats.runs ? res.stats.warmup_ms / static_cast<double>(res.stats.runs) : 0, 2))
       .EndObject();
   w.Key("pass").BeginObject().Field("ratio", res.pass_ratio).Field("hook", res.pass_hook).EndObject();
   w.EndObject();

@@ -58,6 +58,7 @@ struct PluginStats {
   std::map<std::string, HookCost> hooks;        // event, config, dispose
   std::map<std::string, HookCost> event_types;  // per OpenCode event type
   uint64_t runs = 0, queued = 0, sent = 0, dropped = 0, errors = 0, spooled = 0;
+  double warmup_ms = 0;  // the plugin's warm-up at load (outside the hooks), summed
   // Per-call times of span-relevant event hook calls: the plugin's histogram
   // (bucket 0 <= 0.125 us; bucket b >= 1: [0.125 * 2^((b-1)/4), 0.125 * 2^(b/4)) us).
   std::vector<uint64_t> span_hist;

@@ -44,6 +44,7 @@ function loadConfig(env) {
     timeoutMs: intEnv(env, "AGENTPERF_PLUGIN_TIMEOUT_MS", 5000, 100),
     spoolDir: env.AGENTPERF_PLUGIN_SPOOL_DIR || path.join(stateHome, "agentperf", "spool"),
     statsFile: env.AGENTPERF_PLUGIN_STATS || "",
+    warmupRounds: intEnv(env, "AGENTPERF_PLUGIN_WARMUP", 25, 0),
     otelEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT || "",
   };
 }
@@ -706,6 +707,49 @@ function alive(pid) {
 const MAX_ERRORS = 100;
 const GC_EVERY_MS = 60000;
 
+// Warm-up: a scratch tracker (emitting nowhere) replays `rounds` synthetic
+// sessions once the plugin is loaded, so that the handlers are compiled
+// before OpenCode's first real events rather than while they are handled
+// (a run has only a few hundred events: without it, they all run cold).
+function warmUp(rounds) {
+  const t0 = performance.now();
+  const tr = new Tracker(() => {}, () => {}, newStats());
+  const base = Date.now();
+  const hex = (prefix, ms, n) => {
+    let v = (ms * 4096 + n) % P48;
+    if (prefix === "ses") v = P48 - 1 - v;
+    return `${prefix}_${v.toString(16).padStart(12, "0")}warmup${String(n).padStart(8, "0")}`;
+  };
+  const tokens = { input: 1, output: 1, reasoning: 0, cache: { read: 0, write: 0 } };
+  for (let i = 0; i < rounds; i++) {
+    const t = base + i;
+    const [ses, u, a, evt] = [hex("ses", t, i), hex("msg", t, 4 * i), hex("msg", t, 4 * i + 1), (k) => hex("evt", t, 16 * i + k)];
+    const prt = (k) => hex("prt", t, 8 * i + k);
+    const info = { id: ses, projectID: "p", version: "w", agent: "build", model: { id: "m", providerID: "p" }, cost: 0, tokens, time: { created: t, updated: t } };
+    const asst = { id: a, sessionID: ses, role: "assistant", parentID: u, time: { created: t }, modelID: "m", providerID: "p", agent: "build", cost: 0, tokens };
+    const tool = (state) => ({ id: prt(2), sessionID: ses, messageID: a, type: "tool", callID: "c", tool: "bash", state });
+    const events = [
+      ["session.created", { info }],
+      ["message.updated", { info: { id: u, sessionID: ses, role: "user", time: { created: t }, agent: "build", model: { providerID: "p", modelID: "m" } } }],
+      ["session.status", { sessionID: ses, status: { type: "busy" } }],
+      ["message.updated", { info: asst }],
+      ["message.part.updated", { part: { id: prt(0), sessionID: ses, messageID: a, type: "step-start" } }],
+      ["message.part.updated", { part: { id: prt(1), sessionID: ses, messageID: a, type: "text", text: "w" } }],
+      ["message.part.updated", { part: tool({ status: "running", time: { start: t } }) }],
+      ["permission.asked", { id: hex("per", t, i), sessionID: ses, permission: "bash", tool: { messageID: a, callID: "c" } }],
+      ["permission.replied", { sessionID: ses, requestID: hex("per", t, i), reply: "once" }],
+      ["message.part.updated", { part: tool({ status: "completed", time: { start: t, end: t + 1 }, metadata: { exit: 0 } }) }],
+      ["message.part.updated", { part: { id: prt(3), sessionID: ses, messageID: a, type: "step-finish", tokens, cost: 0 } }],
+      ["message.updated", { info: { ...asst, time: { created: t, completed: t + 2 }, finish: "stop" } }],
+      ["session.status", { sessionID: ses, status: { type: "idle" } }],
+      ["session.updated", { info: { ...info, time: { created: t, updated: t + 3 } } }],
+    ];
+    events.forEach(([type, properties], k) => { tr.now = t; tr.onEvent({ id: evt(k), type, properties }); });
+  }
+  for (const s of tr.sessions.values()) if (s.timer) clearTimeout(s.timer);
+  return performance.now() - t0;
+}
+
 // Per-call time of span-relevant event hooks (all but message.part.delta), for
 // quantiles that calls preempted on a busy machine do not move: bucket 0 <=
 // 0.125 us, bucket b: [0.125 * 2^((b-1)/4), 0.125 * 2^(b/4)) us, the last all above.
@@ -720,7 +764,7 @@ function newStats() {
     hooks: {}, event_types: Object.create(null), queued: 0, sent: 0, batches: 0, requests: 0, retries: 0, rejected: 0,
     dropped: {}, dropped_total: 0, errors: 0, invalid: 0, gc: 0, time_fallbacks: 0, spooled: 0,
     drained_files: 0, drained_events: 0, disabled: false,
-    span_hist: new Array(HIST_BUCKETS).fill(0),
+    span_hist: new Array(HIST_BUCKETS).fill(0), warmup_ms: 0,
   };
 }
 
@@ -749,6 +793,10 @@ export const AgentperfPlugin = async (ctx) => {
   }, cfg.flushMs);
   if (interval.unref) interval.unref();
   flushSoon(); // drains old spool files soon after start
+  if (cfg.warmupRounds > 0) {
+    const w = setTimeout(() => { try { stats.warmup_ms = warmUp(cfg.warmupRounds); } catch { stats.errors++; } }, 0);
+    if (w.unref) w.unref();
+  }
 
   const fail = () => {
     stats.errors++;

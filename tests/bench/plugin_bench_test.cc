@@ -38,7 +38,7 @@ TEST(PluginBench, MergesStatsFilesAndSeparatesDeltas) {
   const std::string run1 = R"({"version":"0.1.0","hooks":{"event":{"calls":10,"total_ms":0.1,"max_ms":0.05},
     "config":{"calls":1,"total_ms":0.004,"max_ms":0.004}},
     "event_types":{"message.part.delta":{"calls":6,"total_ms":0.006},"message.updated":{"calls":4,"total_ms":0.094}},
-    "queued":4,"sent":4,"dropped_total":0,"errors":0,"spooled":1,"span_hist":[0,1,0,2]})";
+    "queued":4,"sent":4,"dropped_total":0,"errors":0,"spooled":1,"span_hist":[0,1,0,2],"warmup_ms":4.5})";
   const std::string run2 = R"({"hooks":{"event":{"calls":2,"total_ms":0.02,"max_ms":0.08}},
     "event_types":{"message.updated":{"calls":2,"total_ms":0.02}},"sent":2,"dropped_total":3,"errors":1,
     "span_hist":[0,0,0,1,0,1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,1]})";
@@ -56,6 +56,7 @@ TEST(PluginBench, MergesStatsFilesAndSeparatesDeltas) {
   EXPECT_EQ(s.dropped, 3u);
   EXPECT_EQ(s.errors, 1u);
   EXPECT_EQ(s.spooled, 1u);
+  EXPECT_DOUBLE_EQ(s.warmup_ms, 4.5);
   // Span-relevant: message.updated only (6 calls, 0.114 ms): 19 us each.
   const HookCost span = s.SpanRelevant();
   EXPECT_EQ(span.calls, 6u);
