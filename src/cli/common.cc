@@ -27,9 +27,10 @@ void AddTargetOptions(CLI::App* cmd, Target* t) {
   cmd->add_option("--token", t->token, "token for --server (default: $AGENTPERF_TOKEN)");
 }
 
-Result<std::unique_ptr<store::EmbeddedStore>> OpenLocalStore(const Target& t) {
+Result<std::unique_ptr<store::EmbeddedStore>> OpenLocalStore(const Target& t, int flush_threads) {
   store::EmbeddedStoreOptions o;
   o.data_dir = t.data_dir;
+  o.flush_threads = flush_threads;
   return store::EmbeddedStore::Open(o);
 }
 

@@ -26,7 +26,7 @@ struct Target {
   bool remote() const { return !server_url.empty(); }
 };
 void AddTargetOptions(CLI::App* cmd, Target* target);
-Result<std::unique_ptr<store::EmbeddedStore>> OpenLocalStore(const Target& target);
+Result<std::unique_ptr<store::EmbeddedStore>> OpenLocalStore(const Target& target, int flush_threads = 1);
 Result<net::HttpClient> ConnectServer(const Target& target);
 // Turns a non-2xx server answer into a Status (with the server's message).
 Status ServerError(const net::HttpResponse& r);

@@ -11,6 +11,47 @@
 
 namespace agentperf::cli {
 
+BulkLocalSink::~BulkLocalSink() {
+  // The store's callbacks refer to this sink.
+  std::unique_lock<std::mutex> l(mu_);
+  cv_.wait(l, [this] { return in_flight_ == 0; });
+}
+
+Result<store::AppendResult> BulkLocalSink::Send(event::EventBatch batch) {
+  {
+    std::unique_lock<std::mutex> l(mu_);
+    cv_.wait(l, [this] { return in_flight_ < kMaxInFlight; });
+    if (!error_.ok()) return error_;
+    ++in_flight_;
+  }
+  store_->AppendUnloggedAsync(std::move(batch), [this](const Result<store::AppendResult>& r, const event::DecodeError*) {
+    std::lock_guard<std::mutex> l(mu_);
+    if (r.ok()) {
+      counts_.accepted += r->accepted;
+      counts_.duplicates += r->duplicates;
+    } else if (error_.ok()) {
+      error_ = r.status();
+    }
+    --in_flight_;
+    cv_.notify_all();
+  });
+  return store::AppendResult{};
+}
+
+Status BulkLocalSink::Finish() {
+  {
+    std::unique_lock<std::mutex> l(mu_);
+    cv_.wait(l, [this] { return in_flight_ == 0; });
+    if (!error_.ok()) return error_;
+  }
+  return store_->Flush();
+}
+
+store::AppendResult BulkLocalSink::Deferred() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return counts_;
+}
+
 Result<store::AppendResult> ServerSink::Send(event::EventBatch batch) {
   // One session can give a batch beyond the server's per-request limit
   // (100,000 events): post it in slices.

@@ -235,7 +235,7 @@ Status EmbeddedStore::ReplayRecord(uint64_t seq, std::string_view payload) {
   auto v = Current();
   if (!v->frozen.empty()) {
     std::lock_guard<std::mutex> l(flush_mu_);
-    while (!Current()->frozen.empty()) AP_RETURN_IF_ERROR(FlushOldest());
+    while (!Current()->frozen.empty()) AP_RETURN_IF_ERROR(FlushOldest(options_.flush_threads));
   }
   return Status::OK();
 }

@@ -56,6 +56,10 @@ struct EmbeddedStoreOptions {
   // segments), run by the background flusher when it has nothing to flush
   // (and by Compact()).
   compaction::Policy compaction;
+  // A flush writes a head of at least 2 × 32,768 rows as up to this many
+  // segments (split by start time; FlushHeadSplit), encoded concurrently on
+  // as many threads.
+  int flush_threads = 1;
   // Memory for segment summaries' hour cells (HourRollupCache); their day
   // cells and session filters are always resident.
   uint64_t hour_rollup_cache_bytes = uint64_t{32} << 20;
@@ -70,6 +74,13 @@ class EmbeddedStore final : public Store {
   Result<query::QueryResult> Query(const query::QuerySpec& spec) override;
   Result<std::vector<std::string>> LabelValues(const query::Label& label, int64_t from_us, int64_t to_us,
                                                size_t limit) override;
+  // Bulk loading (embedded_store_bulk.cc; the OpenCode importer): applies
+  // the batch to the head on the applier thread, in submission order with
+  // AppendAsync's batches, WITHOUT writing it to the WAL, and calls `done`
+  // (on the applier thread) once applied. Dedup and the cardinality guard
+  // work as for AppendAsync. NOT durable: the events survive a crash only
+  // once a later Flush() has returned OK; until then a crash loses them.
+  void AppendUnloggedAsync(event::EventBatch batch, AppendCallback done);
   std::string StatsJson() override;
   Result<std::string> Verify() override;
   Status Flush() override;
@@ -115,7 +126,9 @@ class EmbeddedStore final : public Store {
   // Query of a top N by max(duration_ms) (scan_plan.h): largest blocks first.
   Result<query::QueryResult> QueryTopN(const Version& v, const query::QuerySpec& spec);
   void FlushLoop();
-  Status FlushOldest();  // flush_mu_ held
+  // Flushes the oldest frozen head, as several segments written concurrently
+  // when `threads` > 1 and the head is large (FlushHeadSplit). flush_mu_ held.
+  Status FlushOldest(int threads = 1);
   // One compaction or retention step; *did = whether there was one. flush_mu_ held.
   Status CompactStep(bool* did);
   std::string SegmentsDir() const;

@@ -24,7 +24,7 @@ void EmbeddedStore::FlushLoop() {
     std::lock_guard<std::mutex> l(flush_mu_);
     Status st;
     if (!Current()->frozen.empty()) {
-      st = FlushOldest();
+      st = FlushOldest(options_.flush_threads);
     } else {
       bool did = false;
       st = CompactStep(&did);
@@ -39,12 +39,13 @@ void EmbeddedStore::FlushLoop() {
   }
 }
 
-Status EmbeddedStore::FlushOldest() {
+Status EmbeddedStore::FlushOldest(int threads) {
   auto v = Current();
   if (v->frozen.empty()) return Status::OK();
   const FrozenHead fh = v->frozen.front();
   const int64_t t0 = MonotonicNanos();
   const uint64_t no = manifest_.next_segment;
+  const size_t parts = FlushParts(fh.head->rows(), threads);
   Status st;
   auto fail = [&](const Status& s, std::string_view step) {
     flush_failures_.fetch_add(1);
@@ -52,39 +53,53 @@ Status EmbeddedStore::FlushOldest() {
     log::Error("store", "flush of {} rows failed ({}); will retry", fh.head->rows(), last_flush_error_);
     return s;
   };
-  SummaryBuilder builder(no);
-  auto meta = FlushHead(options_.fs, SegmentsDir(), no, *fh.head, fh.seq_min, fh.seq_max, &builder);
-  if (!meta.ok()) return fail(meta.status(), "writing the segment");
-  const std::string path = fs::JoinPath(SegmentsDir(), segment::SegmentFileName(no));
-  auto reader = segment::SegmentReader::Open(options_.fs, path, no);
-  if (!reader.ok()) {
-    (void)options_.fs->RemoveFile(path);
-    return fail(reader.status(), "reading the new segment back");
+  std::vector<SummaryBuilder> builders;
+  for (size_t i = 0; i < parts; ++i) builders.emplace_back(no + i);
+  auto metas = FlushHeadSplit(options_.fs, SegmentsDir(), no, *fh.head, fh.seq_min, fh.seq_max, parts, &builders);
+  if (!metas.ok()) return fail(metas.status(), "writing the segment");
+  std::vector<std::shared_ptr<segment::SegmentReader>> readers;
+  for (const SegmentMeta& m : *metas) {
+    const std::string path = fs::JoinPath(SegmentsDir(), segment::SegmentFileName(m.no));
+    auto reader = segment::SegmentReader::Open(options_.fs, path, m.no);
+    if (!reader.ok()) {
+      for (const SegmentMeta& x : *metas) {
+        (void)options_.fs->RemoveFile(fs::JoinPath(SegmentsDir(), segment::SegmentFileName(x.no)));
+      }
+      return fail(reader.status(), "reading the new segment back");
+    }
+    readers.push_back(std::move(reader).value());
   }
   Manifest next = manifest_;
-  next.next_segment = no + 1;
+  next.next_segment = no + parts;
   next.flushed_seq = std::max(next.flushed_seq, fh.seq_max);
-  next.segments.push_back(*meta);
+  for (const SegmentMeta& m : *metas) next.segments.push_back(m);
   st = SaveManifest(options_.fs, options_.data_dir, next);
   if (!st.ok()) {
     // The old manifest may or may not have been replaced; either way both
-    // name only complete segments. Keep the new number used.
-    manifest_.next_segment = no + 1;
+    // name only complete segments. Keep the new numbers used.
+    manifest_.next_segment = no + parts;
     return fail(st, "saving the manifest");
   }
   manifest_ = std::move(next);
-  std::shared_ptr<SegmentSummary> full = builder.Finish();
-  SaveSummary(*full);
-  std::shared_ptr<const SegmentSummary> summary = Resident(std::move(full), /*warm=*/true);
+  std::vector<std::shared_ptr<const SegmentSummary>> summaries;
+  for (SummaryBuilder& b : builders) {
+    std::shared_ptr<SegmentSummary> full = b.Finish();
+    SaveSummary(*full);
+    summaries.push_back(Resident(std::move(full), /*warm=*/true));
+  }
   Modify([&](Version* nv) {
-    nv->segments.push_back(std::move(reader).value());
-    nv->summaries[no] = std::move(summary);
+    for (size_t i = 0; i < parts; ++i) {
+      nv->summaries[no + i] = std::move(summaries[i]);
+      nv->segments.push_back(std::move(readers[i]));
+    }
     nv->frozen.erase(nv->frozen.begin());
   });
   flushes_.fetch_add(1);
   flush_seconds_.store(flush_seconds_.load() + static_cast<double>(MonotonicNanos() - t0) / 1e9);
-  log::Info("store", "flushed {} events into segment {:016x} ({} bytes, {:.1f} bytes/event) in {:.2f}s", meta->rows,
-            no, meta->bytes, meta->rows ? static_cast<double>(meta->bytes) / static_cast<double>(meta->rows) : 0.0,
+  uint64_t rows = 0, bytes = 0;
+  for (const SegmentMeta& m : *metas) rows += m.rows, bytes += m.bytes;
+  log::Info("store", "flushed {} events into {} segment(s) from {:016x} ({} bytes, {:.1f} bytes/event) in {:.2f}s",
+            rows, parts, no, bytes, rows ? static_cast<double>(bytes) / static_cast<double>(rows) : 0.0,
             static_cast<double>(MonotonicNanos() - t0) / 1e9);
   if (wal_) {
     auto removed = wal_->RemoveSegmentsThrough(manifest_.flushed_seq);
@@ -227,7 +242,7 @@ Status EmbeddedStore::Flush() {
   });
   rotated.get_future().wait();
   std::lock_guard<std::mutex> l(flush_mu_);
-  while (!Current()->frozen.empty()) AP_RETURN_IF_ERROR(FlushOldest());
+  while (!Current()->frozen.empty()) AP_RETURN_IF_ERROR(FlushOldest(options_.flush_threads));
   return Status::OK();
 }
 

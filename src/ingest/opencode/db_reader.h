@@ -12,6 +12,10 @@
 // Rows whose `data` JSON does not parse are counted in RowStats (the first
 // id kept) and skipped; they never stop the import.
 //
+// A full scan parses rows on `parse_threads` threads (the calling one and
+// helpers it starts and joins; RowParsePool); everything else runs on the
+// calling thread.
+//
 // Thread-safety: not thread-safe; one thread uses a reader.
 #pragma once
 
@@ -45,6 +49,11 @@ class DbReader {
   DbReader(const DbReader&) = delete;
   DbReader& operator=(const DbReader&) = delete;
 
+  // Threads that parse rows in a full scan (>= 1; default: the machine's
+  // cores, at most 4) and the bytes of JSON per chunk handed to them.
+  void SetParseThreads(int n) { parse_helpers_ = n > 1 ? n - 1 : 0; }
+  void SetChunkBytes(size_t n) { chunk_bytes_ = n; }
+
   Result<uint64_t> CountSessions();
   // Sessions with time_updated > after_ms (all when after_ms < 0) or whose id
   // is in `also`, oldest update first.
@@ -68,6 +77,8 @@ class DbReader {
 
   sqlite3* db_ = nullptr;
   bool in_txn_ = false;
+  int parse_helpers_ = 0;  // set by Open
+  size_t chunk_bytes_ = size_t{1} << 20;
   ObjectParser parser_;
 };
 

@@ -133,6 +133,9 @@ Result<ImportSummary> RunImport(const ImportOptions& o, EventSink* sink,
   }
   AP_RETURN_IF_ERROR(batcher.MaybeSend(true));
   AP_RETURN_IF_ERROR(sink->Finish());
+  const store::AppendResult deferred = sink->Deferred();
+  sum.accepted += deferred.accepted;
+  sum.duplicates += deferred.duplicates;
   sum.built = builder.counts();
   sum.versions.assign(versions.begin(), versions.end());
   if (sum.rows.bad > 0) {

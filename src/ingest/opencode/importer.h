@@ -26,10 +26,15 @@ namespace agentperf::ingest::opencode {
 class EventSink {
  public:
   virtual ~EventSink() = default;
-  // Stores one batch (durably) and says how many events were new.
+  // Stores one batch (durably) and says how many events were new. An
+  // asynchronous sink may return before the batch is stored (counts 0) and
+  // report its counts in Deferred(); it then stores durably by Finish().
   virtual Result<store::AppendResult> Send(event::EventBatch batch) = 0;
-  // After the last batch (e.g. flush the local store).
+  // After the last batch (e.g. flush the local store). Everything sent is
+  // durable once it returns OK.
   virtual Status Finish() { return Status::OK(); }
+  // Counts of the batches Send did not count (final once Finish returned OK).
+  virtual store::AppendResult Deferred() const { return {}; }
 };
 
 struct ImportOptions {

@@ -117,6 +117,9 @@ PartType ParsePartType(std::string_view t) {
   return PartType::kOther;
 }
 
+Status MessageFields(od::document* doc, MessageInfo* m);
+Status PartFields(od::document* doc, PartInfo* p);
+
 }  // namespace
 
 struct ObjectParser::Impl {
@@ -131,7 +134,14 @@ struct ObjectParser::Impl {
     OC_TRY(parser.iterate(simdjson::padded_string_view(buf.data(), buf.size(), buf.capacity())).get(*doc));
     return Status::OK();
   }
+  // json is followed by kPadding readable bytes.
+  Status StartPadded(std::string_view json, od::document* doc) {
+    OC_TRY(parser.iterate(simdjson::padded_string_view(json.data(), json.size(), json.size() + kPadding)).get(*doc));
+    return Status::OK();
+  }
 };
+
+static_assert(ObjectParser::kPadding >= simdjson::SIMDJSON_PADDING);
 
 ObjectParser::ObjectParser() : impl_(std::make_unique<Impl>()) {}
 ObjectParser::~ObjectParser() = default;
@@ -139,6 +149,31 @@ ObjectParser::~ObjectParser() = default;
 Status ObjectParser::ParseMessage(std::string_view json, MessageInfo* m) {
   od::document doc;
   AP_RETURN_IF_ERROR(impl_->Start(json, &doc));
+  return MessageFields(&doc, m);
+}
+
+Status ObjectParser::ParseMessagePadded(std::string_view json, MessageInfo* m) {
+  od::document doc;
+  AP_RETURN_IF_ERROR(impl_->StartPadded(json, &doc));
+  return MessageFields(&doc, m);
+}
+
+Status ObjectParser::ParsePart(std::string_view json, PartInfo* p) {
+  od::document doc;
+  AP_RETURN_IF_ERROR(impl_->Start(json, &doc));
+  return PartFields(&doc, p);
+}
+
+Status ObjectParser::ParsePartPadded(std::string_view json, PartInfo* p) {
+  od::document doc;
+  AP_RETURN_IF_ERROR(impl_->StartPadded(json, &doc));
+  return PartFields(&doc, p);
+}
+
+namespace {
+
+Status MessageFields(od::document* docp, MessageInfo* m) {
+  od::document& doc = *docp;
   std::string mode;
   Status st = ForDocFields(doc, [&](std::string_view k, od::value& v) -> Status {
     if (k == "role") {
@@ -204,9 +239,8 @@ Status ObjectParser::ParseMessage(std::string_view json, MessageInfo* m) {
   return Status::OK();
 }
 
-Status ObjectParser::ParsePart(std::string_view json, PartInfo* p) {
-  od::document doc;
-  AP_RETURN_IF_ERROR(impl_->Start(json, &doc));
+Status PartFields(od::document* docp, PartInfo* p) {
+  od::document& doc = *docp;
   return ForDocFields(doc, [&](std::string_view k, od::value& v) -> Status {
     if (k == "type") {
       std::string t;
@@ -265,6 +299,8 @@ Status ObjectParser::ParsePart(std::string_view json, PartInfo* p) {
     return Status::OK();
   });
 }
+
+}  // namespace
 
 Status ObjectParser::ParseSession(std::string_view json, SessionInfo* s) {
   od::document doc;

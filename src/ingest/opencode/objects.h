@@ -94,6 +94,11 @@ class ObjectParser {
   // the expected shape.
   Status ParseMessage(std::string_view json, MessageInfo* out);
   Status ParsePart(std::string_view json, PartInfo* out);
+  // The same without copying the JSON first. REQUIRES: at least kPadding
+  // readable bytes after json.data() + json.size() (any contents).
+  static constexpr size_t kPadding = 64;
+  Status ParseMessagePadded(std::string_view json, MessageInfo* out);
+  Status ParsePartPadded(std::string_view json, PartInfo* out);
   // A legacy storage/session/<project>/<id>.json file.
   Status ParseSession(std::string_view json, SessionInfo* out);
   // The db `session.model` column: {"id":..,"providerID":..}.

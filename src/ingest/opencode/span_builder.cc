@@ -155,12 +155,17 @@ SessionState SpanBuilder::Build(SessionUnit* unit, event::EventBatch* out) {
   if (s.time_updated != kNoTime && options_.now_ms - s.time_updated < options_.settle_ms) return SessionState::kActive;
   auto& msgs = unit->messages;
   auto& parts = unit->parts;
-  std::sort(msgs.begin(), msgs.end(), [](const MessageInfo& a, const MessageInfo& b) {
+  // Rows usually come in this order already (OpenCode's ids grow with time):
+  // checking is cheaper than sorting big structs.
+  auto msg_less = [](const MessageInfo& a, const MessageInfo& b) {
     return a.created_ms != b.created_ms ? a.created_ms < b.created_ms : a.id < b.id;
-  });
-  std::sort(parts.begin(), parts.end(), [](const PartInfo& a, const PartInfo& b) {
-    return a.message_id != b.message_id ? a.message_id < b.message_id : a.id < b.id;
-  });
+  };
+  auto part_less = [](const PartInfo& a, const PartInfo& b) {
+    const int c = a.message_id.compare(b.message_id);
+    return c != 0 ? c < 0 : a.id < b.id;
+  };
+  if (!std::is_sorted(msgs.begin(), msgs.end(), msg_less)) std::sort(msgs.begin(), msgs.end(), msg_less);
+  if (!std::is_sorted(parts.begin(), parts.end(), part_less)) std::sort(parts.begin(), parts.end(), part_less);
   // message id -> its parts [begin, end)
   std::unordered_map<std::string_view, std::pair<size_t, size_t>> parts_of;
   for (size_t i = 0; i < parts.size();) {

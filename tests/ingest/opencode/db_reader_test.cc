@@ -100,6 +100,42 @@ TEST(DbReader, FullScanAndPerSessionLookupsGiveTheSameUnits) {
   EXPECT_EQ(full, collect(false));
 }
 
+TEST(DbReader, FullScanGivesTheSameUnitsWhateverTheParseThreadsAndChunks) {
+  TempDir dir;
+  const std::string path = dir.Sub("opencode.db");
+  testing::MakeFixtureDb(path);
+  auto collect = [&](int threads, size_t chunk_bytes) {
+    auto r = DbReader::Open(path);
+    EXPECT_TRUE(r.ok());
+    (*r)->SetParseThreads(threads);
+    (*r)->SetChunkBytes(chunk_bytes);
+    std::vector<SessionInfo> s;
+    RowStats stats;
+    EXPECT_TRUE((*r)->ReadSessions(-1, {}, &s, &stats).ok());
+    std::vector<std::string> out;
+    EXPECT_TRUE((*r)->ForEachUnit(
+                        std::move(s), /*full_scan=*/true,
+                        [&](SessionUnit* u) {
+                          // Table order is kept: no sorting here.
+                          std::string line = u->session.id;
+                          for (auto& m : u->messages) line += " " + m.id + ":" + m.agent + ":" + std::to_string(m.created_ms);
+                          for (auto& p : u->parts) line += " " + p.id + ":" + p.message_id + ":" + p.status;
+                          out.push_back(line);
+                          return Status::OK();
+                        },
+                        &stats)
+                    .ok());
+    EXPECT_EQ(stats.messages, 9u);
+    EXPECT_EQ(stats.parts, 21u);
+    EXPECT_EQ(stats.bad, 0u);
+    return out;
+  };
+  const auto one = collect(1, size_t{1} << 20);
+  EXPECT_EQ(one.size(), 3u);
+  EXPECT_EQ(collect(3, 1), one);  // a chunk per row, three threads
+  EXPECT_EQ(collect(2, 2000), one);
+}
+
 TEST(DbReader, RefusesWhatIsNotAnOpenCodeDatabase) {
   TempDir dir;
   auto missing = DbReader::Open(dir.Sub("nope.db"));

@@ -56,6 +56,46 @@ class SegmentTest : public ::testing::Test {
   SegmentMeta meta_;
 };
 
+// FlushHeadSplit: consecutive start ranges cut on whole blocks, every row once.
+TEST_F(SegmentTest, SplitFlushWritesConsecutiveSegmentsHoldingEveryRowOnce) {
+  EXPECT_EQ(FlushParts(40000, 1), 1u);
+  EXPECT_EQ(FlushParts(40000, 4), 1u);  // parts of >= kMinRowsPerFlushPart rows
+  EXPECT_EQ(FlushParts(2 * kMinRowsPerFlushPart, 2), 2u);
+  EXPECT_EQ(FlushParts(100 * kMinRowsPerFlushPart, 3), 3u);
+  const std::string dir = dir_.Sub("split");
+  ASSERT_TRUE(fs::DefaultFileSystem()->CreateDirs(dir).ok());
+  std::vector<SummaryBuilder> builders;
+  for (uint64_t no = 5; no < 8; ++no) builders.emplace_back(no);
+  auto metas = FlushHeadSplit(fs::DefaultFileSystem(), dir, 5, head_, 10, 20, 3, &builders);
+  ASSERT_TRUE(metas.ok()) << metas.status().ToString();
+  ASSERT_EQ(metas->size(), 3u);
+  std::vector<Hash128> all;
+  int64_t prev_max = INT64_MIN;
+  for (size_t i = 0; i < 3; ++i) {
+    const SegmentMeta& m = (*metas)[i];
+    EXPECT_EQ(m.no, 5 + i);
+    if (i < 2) {
+      EXPECT_EQ(m.rows % segment::kBlockRows, 0u) << i;
+    }
+    EXPECT_GE(m.min_start_us, prev_max);
+    prev_max = m.max_start_us;
+    auto r = segment::SegmentReader::Open(fs::DefaultFileSystem(), fs::JoinPath(dir, segment::SegmentFileName(m.no)),
+                                          m.no);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ((*r)->rows(), m.rows);
+    EXPECT_EQ((*r)->footer().wal_seq_max, 20u);
+    std::vector<Hash128> ids;
+    ASSERT_TRUE((*r)->ReadIds(&ids).ok());
+    all.insert(all.end(), ids.begin(), ids.end());
+    EXPECT_EQ(builders[i].Finish()->segment_no, m.no);
+  }
+  std::vector<Hash128> expected;
+  for (const auto& e : batch_.events) expected.push_back(e.id);
+  std::sort(all.begin(), all.end());
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(all, expected);
+}
+
 TEST_F(SegmentTest, ReadsBackEveryRowSortedByStart) {
   auto r = segment::SegmentReader::Open(fs::DefaultFileSystem(), path_, 1);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
