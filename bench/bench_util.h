@@ -14,6 +14,7 @@
 namespace agentperf::bench {
 
 double Percentile(std::vector<double> v, double q);  // q in [0,1], nearest rank
+double Median(std::vector<double> v);  // the mean of the two middle values for an even count; 0 when empty
 uint64_t PeakRssBytes(pid_t pid);                    // VmHWM of a process (0 = self)
 double CpuSeconds(pid_t pid);                        // utime + stime of a process
 std::string MakeScratchDir(const std::string& parent, const std::string& prefix);

@@ -12,9 +12,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "bench/bench_util.h"
+#include "drive/child_process.h"
 
 extern char** environ;
 
@@ -22,13 +22,6 @@ namespace agentperf::bench {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 struct Timed {
   int exit_code = -1;
@@ -71,21 +64,14 @@ Result<Timed> RunTimed(const std::vector<std::string>& argv, const std::vector<s
   };
   t.cpu_ms = tv_ms(ru.ru_utime) + tv_ms(ru.ru_stime);
   t.exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-  t.out = ReadAll(out_path);
-  t.err = ReadAll(err_path);
+  t.out = drive::ReadFile(out_path);
+  t.err = drive::ReadFile(err_path);
   return t;
 }
 
 Status Failed(const std::string& what, const Timed& t) {
   return Status::Internal(fmt::format("{} exited with status {}: {}", what, t.exit_code,
                                       t.err.substr(0, std::min<size_t>(t.err.size(), 2000))));
-}
-
-double Median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 // Reads a file once so that the first timed reader does not pay for the disk.

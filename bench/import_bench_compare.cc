@@ -82,6 +82,17 @@ std::string TotalsJson(const UsageTotals& t) {
                      t.cache_read, t.cache_write, t.cost);
 }
 
+namespace {
+
+// ccusage's token and cost fields of a session or of its totals.
+bool CcusageTotals(simdjson::dom::element e, UsageTotals* t) {
+  return IntField(e, "inputTokens", &t->input) && IntField(e, "outputTokens", &t->output) &&
+         IntField(e, "cacheReadTokens", &t->cache_read) && IntField(e, "cacheCreationTokens", &t->cache_write) &&
+         DoubleField(e, "totalCost", &t->cost);
+}
+
+}  // namespace
+
 Result<UsageReport> ParseCcusageSessions(std::string_view json) {
   simdjson::dom::parser parser;
   simdjson::dom::element root;
@@ -95,9 +106,7 @@ Result<UsageReport> ParseCcusageSessions(std::string_view json) {
     std::string_view id;
     if (s["sessionId"].get(id)) return Status::InvalidArgument("a ccusage session without sessionId");
     UsageTotals t;
-    if (!IntField(s, "inputTokens", &t.input) || !IntField(s, "outputTokens", &t.output) ||
-        !IntField(s, "cacheReadTokens", &t.cache_read) || !IntField(s, "cacheCreationTokens", &t.cache_write) ||
-        !DoubleField(s, "totalCost", &t.cost)) {
+    if (!CcusageTotals(s, &t)) {
       return Status::InvalidArgument(fmt::format("ccusage session {}: missing token or cost fields", id));
     }
     UsageTotals& slot = r.sessions[std::string(id)];
@@ -105,10 +114,7 @@ Result<UsageReport> ParseCcusageSessions(std::string_view json) {
   }
   simdjson::dom::element totals;
   if (!root["totals"].get(totals)) {
-    if (!IntField(totals, "inputTokens", &r.total.input) || !IntField(totals, "outputTokens", &r.total.output) ||
-        !IntField(totals, "cacheReadTokens", &r.total.cache_read) ||
-        !IntField(totals, "cacheCreationTokens", &r.total.cache_write) ||
-        !DoubleField(totals, "totalCost", &r.total.cost)) {
+    if (!CcusageTotals(totals, &r.total)) {
       return Status::InvalidArgument("ccusage totals: missing token or cost fields");
     }
   } else {

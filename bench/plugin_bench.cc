@@ -134,13 +134,6 @@ Status MergePluginStats(const std::string& json, PluginStats* into) {
   return Status::OK();
 }
 
-double Median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 std::pair<double, double> BootstrapMedianCi95(const std::vector<double>& v, uint64_t seed, int resamples) {
   if (v.empty()) return {0, 0};
   std::mt19937_64 rng(seed);

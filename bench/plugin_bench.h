@@ -31,6 +31,7 @@
 #include <utility>
 #include <vector>
 
+#include "bench/bench_util.h"  // Median
 #include "core/status.h"
 
 namespace agentperf::bench {
@@ -71,8 +72,6 @@ struct PluginStats {
 // Adds one stats file (the plugin's JSON) to `into`.
 Status MergePluginStats(const std::string& json, PluginStats* into);
 
-// The median of `v` (the mean of the two middle values for an even count).
-double Median(std::vector<double> v);
 // A 95% percentile-bootstrap interval of the median of `v` (`resamples`
 // resamples drawn with a fixed seed).
 std::pair<double, double> BootstrapMedianCi95(const std::vector<double>& v, uint64_t seed, int resamples = 2000);

@@ -25,7 +25,6 @@
 
 #include <chrono>
 #include <filesystem>
-#include <regex>
 #include <set>
 #include <thread>
 
@@ -48,24 +47,14 @@ const std::string kSimConfig = drive::FiveAgentsSimConfig();
 // `agentperf serve` as a child process on a free port.
 class ServeProcess {
  public:
-  ServeProcess(const std::string& dir, const std::vector<std::string>& extra_args) : dir_(dir) {
-    std::filesystem::create_directories(dir);
-    std::vector<std::string> argv = {agentperf::testing::AgentperfBin(), "serve", "--data", dir + "/data",
-                                     "--listen", "127.0.0.1:0", "--log-level", "info"};
-    argv.insert(argv.end(), extra_args.begin(), extra_args.end());
-    child_ = std::make_unique<Child>(argv, BaseEnv(), "", dir + "/serve.out", dir + "/serve.err");
-    const std::regex re("listening on http://127\\.0\\.0\\.1:([0-9]+)");
-    for (int i = 0; i < 3000 && port_ == 0 && child_->running(); ++i) {
-      std::smatch m;
-      const std::string err = child_->err();
-      if (std::regex_search(err, m, re)) port_ = static_cast<uint16_t>(std::stoi(m[1]));
-      else std::this_thread::sleep_for(10ms);
-    }
+  ServeProcess(const std::string& dir, const std::vector<std::string>& extra_args) {
+    Status st = serve_.Start(agentperf::testing::AgentperfBin(), dir, extra_args);
+    if (!st.ok()) error_ = st.ToString();
   }
-  bool ok() const { return port_ != 0; }
-  std::string url() const { return fmt::format("http://127.0.0.1:{}", port_); }
-  std::string data() const { return dir_ + "/data"; }
-  std::string log() const { return child_->err(); }
+  bool ok() const { return error_.empty(); }
+  std::string url() const { return serve_.url(); }
+  std::string data() const { return serve_.data(); }
+  std::string log() const { return error_ + serve_.log(); }
   // The store's event count from /v1/status, or -1.
   int64_t Events() const {
     auto u = net::ParseUrl(url());
@@ -76,12 +65,11 @@ class ServeProcess {
     JsonDoc d(r->body);
     return static_cast<int64_t>(d.Num("/store/events").value_or(-1));
   }
-  int Stop() { return child_->Kill(); }
+  int Stop() { return serve_.Stop(); }
 
  private:
-  std::string dir_;
-  std::unique_ptr<Child> child_;
-  uint16_t port_ = 0;
+  drive::ServeChild serve_;
+  std::string error_;
 };
 
 CommandResult Agentperf(const std::vector<std::string>& args, const std::string& out_prefix,
