@@ -622,6 +622,11 @@ Status LiveState::Repair(std::string_view session_json, std::string_view message
     s.idle = false;
     s.finalize_pending = false;
     d.Build(s, false, now_ms, out);
+  } else if (s.messages.empty()) {
+    // Created but not prompted yet (a client creates the session, then sends
+    // the prompt): nothing of it is final. Finalising it here would store the
+    // session span with its creation info (no agent, no tokens) and make the
+    // real one a duplicate; its own idle event decides, as on the live path.
   } else {
     s.idle = true;
     d.Finalize(s, now_ms, out);

@@ -301,5 +301,36 @@ TEST(LiveState, RepairEqualsTheLiveStreamAndDedups) {
   EXPECT_TRUE(again.empty()) << EventJson(again, again.events[0]);
 }
 
+// A repair that meets a session created but not prompted yet (no messages,
+// not busy: a client's POST /session before its prompt) stores nothing for
+// it; the stream that follows gives exactly the records it gives without the
+// repair (the session span with its final info, not its creation info).
+TEST(LiveState, RepairDoesNotFinaliseASessionThatHasNotStarted) {
+  const auto datas = testing::SseDatas(testing::ReadSseFixture("sse-global.txt"));
+  LiveState plain(Opts());
+  event::EventBatch plain_out;
+  testing::Replay(&plain, datas, kNow, &plain_out);
+
+  std::string created_info;  // the session.created info of the stream
+  for (const std::string& d : datas) {
+    if (d.find("\"type\":\"session.created\"") == std::string::npos) continue;
+    size_t a = d.find("\"info\":") + 7;
+    created_info = d.substr(a, d.size() - a - 3);
+    break;
+  }
+  ASSERT_FALSE(created_info.empty());
+  LiveState st(Opts());
+  event::EventBatch out;
+  ASSERT_TRUE(st.Repair(created_info, "[]", /*busy=*/false, kNow, &out).ok());
+  EXPECT_TRUE(out.empty()) << EventJson(out, out.events[0]);
+  testing::Replay(&st, datas, kNow, &out);
+  ASSERT_EQ(out.size(), plain_out.size());
+  for (const auto& e : plain_out.events) {
+    const event::Event* r = FindSpan(out, e.kind, e.Str(StrField::kSpanId));
+    ASSERT_NE(r, nullptr) << EventJson(plain_out, e);
+    EXPECT_EQ(EventJson(out, *r), EventJson(plain_out, e));
+  }
+}
+
 }  // namespace
 }  // namespace agentperf::ingest::opencode
