@@ -90,7 +90,7 @@ struct Engine::Impl {
         fields.push_back(a.field);
         field_needs_sketch.push_back(false);
       }
-      if (a.op == Aggregate::kQuantile) field_needs_sketch[idx] = true;
+      if (a.op == Aggregate::kQuantile || a.op == Aggregate::kMad) field_needs_sketch[idx] = true;
       agg_field.push_back(idx);
     }
     for (const Matcher& m : spec.matchers) {
@@ -246,6 +246,11 @@ struct Engine::Impl {
         } else {
           acc.sum += rc.float_sum[fd.index];
           acc.n += rc.float_n[fd.index];
+          if (fd.index == static_cast<uint8_t>(event::FloatField::kTtfcMs) && !rc.ttfc_ms.empty()) {
+            acc.min = std::min(acc.min, rc.ttfc_ms.min());
+            acc.max = std::max(acc.max, rc.ttfc_ms.max());
+            if (acc.sketch) rc.ttfc_ms.MergeInto(acc.sketch.get());
+          }
         }
       }
     }
@@ -418,6 +423,7 @@ struct Engine::Impl {
       case Aggregate::kMin: return acc.n ? acc.min : kNaN;
       case Aggregate::kMax: return acc.n ? acc.max : kNaN;
       case Aggregate::kQuantile: return acc.n ? acc.sketch->Quantile(agg.q) : kNaN;
+      case Aggregate::kMad: return acc.n ? acc.sketch->MedianAbsoluteDeviation() : kNaN;
       case Aggregate::kErrors:
       case Aggregate::kErrorRate: break;  // handled above
     }

@@ -26,6 +26,8 @@ struct CellKeyHash {
 };
 CellKey KeyOf(const RollupCell& c) { return CellKey{c.bucket, c.dims, c.kind}; }
 
+constexpr int kTtfc = static_cast<int>(event::FloatField::kTtfcMs);
+
 int64_t FloorDiv(int64_t a, int64_t b) {
   int64_t q = a / b;
   return (a % b < 0) ? q - 1 : q;
@@ -141,6 +143,7 @@ void Rollup::AddRows(const ColumnBlock& b, size_t begin, size_t end) {
       if (std::isnan(v)) continue;
       c.float_sum[f] += v;
       ++c.float_n[f];
+      if (f == kTtfc) c.ttfc_ms.Add(std::max(0.0, v));
     }
     last = &c;
   }
@@ -165,6 +168,7 @@ Status Rollup::Merge(const Rollup& other) {
     c.errors += o.errors;
     c.min_start_us = std::min(c.min_start_us, o.min_start_us);
     c.dur_ms.Merge(o.dur_ms);
+    c.ttfc_ms.Merge(o.ttfc_ms);
     for (int f = 0; f < event::kNumIntFields; ++f) {
       c.int_sum[f] += o.int_sum[f];
       c.int_n[f] += o.int_n[f];
@@ -180,7 +184,9 @@ Status Rollup::Merge(const Rollup& other) {
 
 size_t Rollup::MemoryBytes() const {
   size_t n = sizeof *this + cells_.capacity() * sizeof(RollupCell);
-  for (const auto& c : cells_) n += c.dur_ms.MemoryBytes() - sizeof(c.dur_ms);
+  for (const auto& c : cells_) {
+    n += c.dur_ms.MemoryBytes() - sizeof(c.dur_ms) + c.ttfc_ms.MemoryBytes() - sizeof(c.ttfc_ms);
+  }
   for (const auto& s : strings_) n += sizeof s + s.capacity();
   if (index_) n += index_->cells.size() * 48 + index_->strings.size() * 64;
   return n;
@@ -221,6 +227,7 @@ void Rollup::EncodeTo(std::string* dst) const {
       PutVarint64(dst, c.float_n[f]);
       PutDouble(dst, c.float_sum[f]);
     }
+    if (c.float_n[kTtfc]) c.ttfc_ms.EncodeTo(dst);
   }
 }
 
@@ -284,6 +291,12 @@ Result<Rollup> Rollup::Decode(std::string_view* in) {
       if (!GetVarint64(&p, &n) || n == 0 || n > c.count || !GetDouble(&p, &c.float_sum[f])) return bad("bad sum");
       c.float_n[f] = static_cast<uint32_t>(n);
     }
+    if (c.float_n[kTtfc]) {
+      auto tk = sketch::SparseSketch::Decode(&p);
+      if (!tk.ok()) return tk.status();
+      c.ttfc_ms = std::move(*tk);
+      if (c.ttfc_ms.count() != c.float_n[kTtfc]) return bad("ttfc sketch count differs from its field count");
+    }
     total += c.count;
     if (!r.cells_.empty() && !CellLess(r.cells_.back(), c)) r.sorted_ = false;  // writers sort; trust nothing
     r.cells_.push_back(std::move(c));
@@ -310,7 +323,8 @@ bool Rollup::Equivalent(const Rollup& other) const {
     const RollupCell& c = *it->second;
     if (c.count != o.count || c.errors != o.errors || c.min_start_us != o.min_start_us || c.int_sum != o.int_sum ||
         c.int_n != o.int_n || c.float_n != o.float_n || !(c.dur_ms.count() == o.dur_ms.count()) ||
-        c.dur_ms.buckets() != o.dur_ms.buckets() || c.dur_ms.min() != o.dur_ms.min() || c.dur_ms.max() != o.dur_ms.max()) {
+        c.dur_ms.buckets() != o.dur_ms.buckets() || c.dur_ms.min() != o.dur_ms.min() || c.dur_ms.max() != o.dur_ms.max() ||
+        c.ttfc_ms.count() != o.ttfc_ms.count() || c.ttfc_ms.buckets() != o.ttfc_ms.buckets()) {
       return false;
     }
     for (int f = 0; f < event::kNumFloatFields; ++f) {
@@ -335,7 +349,13 @@ bool RollupAnswers(const QuerySpec& spec, int64_t resolution_us) {
   }
   for (const auto& a : spec.aggregates) {
     if (!a.has_field || a.field.type == Field::kDurationMs) continue;
-    if (a.op != Aggregate::kCount && a.op != Aggregate::kSum && a.op != Aggregate::kAvg) return false;
+    if (a.op == Aggregate::kCount || a.op == Aggregate::kSum || a.op == Aggregate::kAvg) continue;
+    // Time to first chunk has its own sketch in the cells.
+    const bool ttfc = a.field.type == Field::kFloat && a.field.index == kTtfc;
+    if (!ttfc || (a.op != Aggregate::kQuantile && a.op != Aggregate::kMad && a.op != Aggregate::kMin &&
+                  a.op != Aggregate::kMax)) {
+      return false;
+    }
   }
   return true;
 }

@@ -43,6 +43,7 @@ struct RollupCell {
   uint64_t errors = 0;                      // status = error
   int64_t min_start_us = INT64_MAX;
   sketch::SparseSketch dur_ms;              // every row has a duration
+  sketch::SparseSketch ttfc_ms;             // rows with a time to first chunk (llm_call); count == float_n[kTtfcMs]
   std::array<int64_t, event::kNumIntFields> int_sum{};
   std::array<uint32_t, event::kNumIntFields> int_n{};
   std::array<double, event::kNumFloatFields> float_sum{};

@@ -165,6 +165,8 @@ Result<Aggregate> ParseAggregate(std::string_view text) {
     a.op = Aggregate::kMin;
   } else if (fn == "max") {
     a.op = Aggregate::kMax;
+  } else if (fn == "mad") {
+    a.op = Aggregate::kMad;
   } else {
     return bad("unknown function");
   }

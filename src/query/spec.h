@@ -64,7 +64,9 @@ struct Matcher {
 
 struct Aggregate {
   // kErrors: rows with status = error; kErrorRate: errors / rows (NaN without rows).
-  enum Op : uint8_t { kCount, kSum, kAvg, kMin, kMax, kQuantile, kErrors, kErrorRate } op = kCount;
+  // kMad: median absolute deviation, from the same sketch as quantiles
+  // (absolute error, see DDSketch::MedianAbsoluteDeviation).
+  enum Op : uint8_t { kCount, kSum, kAvg, kMin, kMax, kQuantile, kErrors, kErrorRate, kMad } op = kCount;
   bool has_field = false;  // count() vs count(field): rows vs non-null values; false for errors, error_rate
   Field field;
   double q = 0;            // kQuantile

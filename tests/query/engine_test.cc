@@ -253,6 +253,13 @@ TEST_F(MixedTest, Quantiles) {
   EXPECT_EQ(v[4], 1000);  // q = 1 is the exact maximum
 }
 
+TEST_F(MixedTest, MedianAbsoluteDeviation) {
+  // Durations 100, 200, ..., 1000 ms: median (rank 4) 500; deviations 400 300
+  // 200 100 0 100 200 300 400 500 → sorted rank 4 = 200.
+  QueryResult r = RunOk(R"J({"aggregates":["mad(duration_ms)"]})J", Blocks());
+  EXPECT_NEAR(r.series.at(0).points.at(0).values.at(0), 200, 0.005 * (2 * 500 + 200));
+}
+
 TEST_F(MixedTest, SeveralAggregatesOnSeveralFields) {
   QueryResult r = RunOk(R"J({"group_by":["model"],"aggregates":["max(duration_ms)","sum(tokens.input)","count",
                                          "p50(duration_ms)","sum(cost)","min(duration_ms)","count(cost)"]})J",

@@ -97,7 +97,10 @@ TEST(RollupTest, WhatARollupCannotAnswer) {
   EXPECT_FALSE(RollupAnswers(Spec(R"q({"group_by":["session_id"]})q"), kMinuteUs));
   EXPECT_FALSE(RollupAnswers(Spec(R"q({"group_by":["status"]})q"), kMinuteUs));
   EXPECT_FALSE(RollupAnswers(Spec(F("error_class", "=", "x")), kMinuteUs));
-  EXPECT_FALSE(RollupAnswers(Spec(R"q({"aggregates":["p95(ttfc_ms)"]})q"), kMinuteUs));
+  EXPECT_FALSE(RollupAnswers(Spec(R"q({"aggregates":["p95(cost)"]})q"), kMinuteUs));
+  EXPECT_FALSE(RollupAnswers(Spec(R"q({"aggregates":["max(cost)"]})q"), kMinuteUs));
+  // Time to first chunk has a sketch in every cell.
+  EXPECT_TRUE(RollupAnswers(Spec(R"q({"aggregates":["p95(ttfc_ms)","mad(ttfc_ms)","max(ttfc_ms)"]})q"), kMinuteUs));
   EXPECT_FALSE(RollupAnswers(Spec(R"q({"aggregates":["max(tokens.input)"]})q"), kMinuteUs));
   EXPECT_FALSE(RollupAnswers(Spec(R"q({"step":"90s"})q"), kMinuteUs));
   EXPECT_FALSE(RollupAnswers(Spec(R"q({"step":"1m"})q"), kHourUs));

@@ -361,6 +361,7 @@ TEST(SpecTest, Aggregates) {
        "p99.99(duration_ms)"},
       {"  avg( duration_ms )  ", Aggregate::kAvg, true, Field::kDurationMs, 0, 0, "avg(duration_ms)"},
       {"sum(io_write_bytes)", Aggregate::kSum, true, Field::kInt, 7, 0, "sum(io_write_bytes)"},
+      {"mad(duration_ms)", Aggregate::kMad, true, Field::kDurationMs, 0, 0, "mad(duration_ms)"},
   };
   for (const Case& c : cases) {
     auto r = ParseAggregate(c.text);

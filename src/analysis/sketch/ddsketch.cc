@@ -179,6 +179,27 @@ double DDSketch::Quantile(double q) const {
   return max_;  // unreachable while counts are consistent
 }
 
+double DDSketch::MedianAbsoluteDeviation() const {
+  if (count_ == 0) return kNaN;
+  const double median = Quantile(0.5);
+  std::vector<std::pair<double, uint64_t>> dev;  // (|representative - median|, count)
+  dev.reserve(counts_.size() + 1);
+  if (zero_count_ > 0) dev.emplace_back(std::abs(std::clamp(0.0, min_, max_) - median), zero_count_);
+  for (size_t i = 0; i < counts_.size(); ++i) {
+    if (counts_[i] == 0) continue;
+    const double v = std::clamp(ValueOf(offset_ + static_cast<int64_t>(i)), min_, max_);
+    dev.emplace_back(std::abs(v - median), counts_[i]);
+  }
+  std::sort(dev.begin(), dev.end());
+  const uint64_t position = (count_ - 1) / 2;
+  uint64_t cumulative = 0;
+  for (const auto& [d, c] : dev) {
+    cumulative += c;
+    if (cumulative > position) return d;
+  }
+  return dev.empty() ? kNaN : dev.back().first;
+}
+
 size_t DDSketch::MemoryBytes() const {
   return sizeof(*this) + counts_.capacity() * sizeof(uint64_t);
 }

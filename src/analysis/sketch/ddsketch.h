@@ -112,6 +112,16 @@ class DDSketch {
   // See the header comment. q outside [0, 1] is treated as 0 or 1.
   double Quantile(double q) const;
 
+  // The median absolute deviation, median(|x - median|), computed from the
+  // buckets: each bucket's representative (clamped to [min, max]) stands for
+  // its values, the median is Quantile(0.5), and the result is the deviation
+  // at 0-based sorted position floor((count - 1) / 2), as Quantile does. Its
+  // error is absolute, not relative: every deviation is off by at most
+  // a * (x + median) for its value x, so the result is within
+  // a * (2 * median + MAD) of the exact MAD (a = relative accuracy). NaN when
+  // empty. Cost: O(buckets * log(buckets)).
+  double MedianAbsoluteDeviation() const;
+
   uint64_t count() const { return count_; }
   bool empty() const { return count_ == 0; }
   // Exact sum of the added values (floating-point accumulation order applies).

@@ -475,5 +475,36 @@ RC_GTEST_PROP(DDSketchProperty, MergeMatchesWhole, ()) {
   }
 }
 
+// The exact median absolute deviation at the sketch's rank convention:
+// deviations from the exact element at floor((n - 1) / 2), then the deviation
+// at the same position.
+double ExactMad(std::vector<double> sorted) {
+  const double median = sorted[(sorted.size() - 1) / 2];
+  for (double& v : sorted) v = std::abs(v - median);
+  std::sort(sorted.begin(), sorted.end());
+  return sorted[(sorted.size() - 1) / 2];
+}
+
+TEST(DDSketchTest, MedianAbsoluteDeviationOfKnownValues) {
+  DDSketch s;
+  EXPECT_TRUE(std::isnan(s.MedianAbsoluteDeviation()));
+  // 1 2 3 4 100: median 3, deviations 2 1 0 1 97 → MAD 1.
+  for (double v : {1.0, 2.0, 3.0, 4.0, 100.0}) s.Add(v);
+  EXPECT_NEAR(s.MedianAbsoluteDeviation(), 1.0, 0.005 * (2 * 3 + 1));
+  DDSketch same;
+  for (int i = 0; i < 10; ++i) same.Add(42.0);
+  EXPECT_EQ(same.MedianAbsoluteDeviation(), 0.0);
+}
+
+RC_GTEST_PROP(DDSketchProperty, MedianAbsoluteDeviationWithinItsBound, ()) {
+  auto values = *rc::gen::nonEmpty(rc::gen::container<std::vector<double>>(GenValue()));
+  const DDSketch s = SketchOf(values);
+  std::sort(values.begin(), values.end());
+  const double median = values[(values.size() - 1) / 2];
+  const double exact = ExactMad(values);
+  const double bound = kA * (2 * median + exact) * (1 + 1e-9) + 1e-7;
+  RC_ASSERT(std::abs(s.MedianAbsoluteDeviation() - exact) <= bound);
+}
+
 }  // namespace
 }  // namespace agentperf::sketch
