@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 #include <future>
 
 #include "core/clock.h"
@@ -105,9 +107,24 @@ Status EmbeddedStore::OpenSegments() {
   }
   // Summaries are caches: a missing or damaged one is rebuilt from its
   // segment; one that cannot be rebuilt leaves the segment to raw reads.
+  // Read on every core (decoding the hour cells and deriving the day cells
+  // is most of the time a store takes to open).
+  std::vector<Result<std::shared_ptr<SegmentSummary>>> loaded(readers.size(), Status::Internal("not loaded"));
+  {
+    std::atomic<size_t> next{0};
+    auto work = [&] {
+      for (size_t i; (i = next.fetch_add(1)) < readers.size();) loaded[i] = LoadOrRebuildSummary(fs, dir, *readers[i]);
+    };
+    const size_t n = std::min<size_t>(readers.size(), std::max(1u, std::thread::hardware_concurrency()));
+    std::vector<std::thread> threads;
+    for (size_t t = 1; t < n; ++t) threads.emplace_back(work);
+    work();
+    for (auto& t : threads) t.join();
+  }
   std::unordered_map<uint64_t, std::shared_ptr<const SegmentSummary>> summaries;
-  for (const auto& r : readers) {
-    auto sum = LoadOrRebuildSummary(fs, dir, *r);
+  for (size_t i = 0; i < readers.size(); ++i) {
+    const auto& r = readers[i];
+    auto& sum = loaded[i];
     if (sum.ok()) {
       summaries.emplace(r->number(), Resident(std::move(sum).value(), /*warm=*/false));
     } else {
@@ -543,6 +560,11 @@ Result<std::string> EmbeddedStore::Verify() {
   VerifyReport report;
   AP_RETURN_IF_ERROR(VerifyDataDir(options_.fs, options_.data_dir, &report));
   return report.ToJson();
+}
+
+Status EmbeddedStore::Scan(const ScanFilter& filter, const std::function<Status(const event::EventBatch&)>& fn) {
+  ScanStats stats;
+  return ScanStoredEvents(options_.fs, options_.data_dir, filter, fn, &stats);
 }
 
 }  // namespace agentperf::store

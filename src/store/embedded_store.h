@@ -83,6 +83,9 @@ class EmbeddedStore final : public Store {
   void AppendUnloggedAsync(event::EventBatch batch, AppendCallback done);
   std::string StatsJson() override;
   Result<std::string> Verify() override;
+  // ScanStoredEvents over this store's directory: segments and the WAL, so
+  // events appended with AppendUnloggedAsync are seen only once flushed.
+  Status Scan(const ScanFilter& filter, const std::function<Status(const event::EventBatch&)>& fn) override;
   Status Flush() override;
   // Runs compaction and retention steps until the policy has nothing to do.
   Status Compact();

@@ -20,35 +20,53 @@ struct IdHash {
 };
 using IdSet = std::unordered_set<Hash128, IdHash>;
 
+constexpr event::StrField kLabelOnlyFields[] = {event::StrField::kAgent, event::StrField::kModel,
+                                                event::StrField::kProvider, event::StrField::kTool};
+
 // Every row of one segment, block by block.
 Status ScanSegment(const segment::SegmentReader& r, const ScanFilter& filter, IdSet* seen,
                    const std::function<Status(const event::EventBatch&)>& fn, ScanStats* stats) {
   if (r.footer().max_start_us < filter.from_us || r.footer().min_start_us >= filter.to_us) return Status::OK();
   std::vector<Hash128> ids;
-  AP_RETURN_IF_ERROR(r.ReadIds(&ids));
-  AP_ASSIGN_OR_RETURN(const segment::SegmentDict* attr_dict, r.AttrDict());
+  if (filter.ids) AP_RETURN_IF_ERROR(r.ReadIds(&ids));
+  const segment::SegmentDict* attr_dict = nullptr;
+  if (!filter.labels_only) {
+    AP_ASSIGN_OR_RETURN(attr_dict, r.AttrDict());
+  }
+  segment::ColumnSet cols = segment::AllColumns();
+  if (filter.labels_only) {
+    cols.reset();
+    cols.set(segment::kColStart).set(segment::kColDur).set(segment::kColKind).set(segment::kColStatus);
+    for (auto f : kLabelOnlyFields) cols.set(segment::kColStr0 + static_cast<int>(f));
+  }
   segment::BlockBuffer buf;
   query::ColumnBlock b;
   std::vector<event::Attr> attrs;
-  uint64_t row0 = 0;
+  uint64_t row0 = 0, in_range = 0;
   for (size_t bi = 0; bi < r.footer().blocks.size(); ++bi) {
     const auto& info = r.footer().blocks[bi];
     const uint64_t first = row0;
     row0 += info.rows;
     if (info.max_start_us < filter.from_us || info.min_start_us >= filter.to_us) continue;
-    AP_RETURN_IF_ERROR(r.ReadBlock(bi, segment::AllColumns(), &buf, &b));
+    if (in_range++ % std::max<uint32_t>(1, filter.block_stride) != 0) continue;
+    AP_RETURN_IF_ERROR(r.ReadBlock(bi, cols, &buf, &b));
     event::EventBatch batch;
     batch.events.reserve(b.rows);
     for (size_t i = 0; i < b.rows; ++i) {
       event::Event e;
-      e.id = ids.at(first + i);
+      if (filter.ids) e.id = ids.at(first + i);
       e.kind = static_cast<event::SpanKind>(b.kind[i]);
       e.status = static_cast<event::SpanStatus>(b.status[i]);
       e.start_us = b.start_us[i];
       e.end_us = b.start_us[i] + b.dur_us[i];
       if (!filter.Matches(e)) continue;
-      if (!seen->insert(e.id).second) {
+      if (filter.ids && !seen->insert(e.id).second) {
         ++stats->duplicates;
+        continue;
+      }
+      if (filter.labels_only) {
+        for (auto f : kLabelOnlyFields) e.str[static_cast<int>(f)] = b.dicts[static_cast<int>(f)]->Lookup(b.str[static_cast<int>(f)][i]);
+        batch.events.push_back(e);
         continue;
       }
       for (int f = 0; f < event::kNumStrFields; ++f) e.str[f] = b.dicts[f]->Lookup(b.str[f][i]);

@@ -25,6 +25,17 @@ struct ScanFilter {
   int64_t from_us = INT64_MIN;         // start_us >= from_us
   int64_t to_us = INT64_MAX;           // start_us < to_us
   std::vector<event::SpanKind> kinds;  // empty = every kind
+  // Sampling: of a segment's blocks in the time range, read only every
+  // block_stride-th (1 = all). Unflushed (WAL) events are always all read.
+  uint32_t block_stride = 1;
+  // false: segment events come without their id (not read: cheaper) and are
+  // not deduplicated against the WAL; for sampling, where a rare double
+  // does not matter.
+  bool ids = true;
+  // true: segment events carry only their times, kind, status and the
+  // labels agent, model, provider, tool (no other strings, numbers or
+  // attributes: those columns are not decoded); for sampling durations.
+  bool labels_only = false;
   bool Matches(const event::Event& e) const;
 };
 

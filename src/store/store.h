@@ -15,6 +15,7 @@
 #include "event/json_decoder.h"
 #include "query/result.h"
 #include "query/spec.h"
+#include "store/event_scan.h"
 
 namespace agentperf::store {
 
@@ -53,6 +54,15 @@ class Store {
   // it. Returns a JSON object with at least "ok" (bool), "problems" (array of
   // strings) and "text" (a human-readable report).
   virtual Result<std::string> Verify() = 0;
+
+  // Reads the stored events matching `filter` back whole (every field and
+  // attribute), in batches valid only during the call, each event once, in
+  // no particular order; an error from fn stops the scan and is returned.
+  // Used by the analysis engine where rollups cannot answer (the time
+  // decomposition needs span attributes). Backends that cannot: FailedPrecondition.
+  virtual Status Scan(const ScanFilter& filter, const std::function<Status(const event::EventBatch&)>& fn) {
+    return Status::FailedPrecondition("this store cannot read events back");
+  }
 
   // Makes everything ingested so far part of the store's long-term storage
   // (the embedded store: flushes its in-memory head into segments) and

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <map>
 
 #include "event/json_encoder.h"
@@ -113,6 +114,40 @@ TEST(EventScan, FiltersByTimeAndKind) {
   auto got = ScanAll(dir.path(), f);
   EXPECT_EQ(got.size(), 25u);  // i % 4 == 1
   for (const auto& [id, j] : got) EXPECT_NE(j.find("\"kind\":\"tool_call\""), std::string::npos);
+}
+
+TEST(EventScan, SamplesBlocksWithLabelsOnly) {
+  agentperf::testing::TempDir dir;
+  EmbeddedStoreOptions o;
+  o.data_dir = dir.path();
+  o.flush_rows = 0;
+  auto store = EmbeddedStore::Open(o);
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE((*store)->Append(testing::Decode(Events(0, 40000))).ok());
+  ASSERT_TRUE((*store)->Flush().ok());  // one segment of 3 blocks: 16384, 16384, 7232 rows
+  ScanFilter f;
+  f.block_stride = 2;  // blocks 0 and 2
+  f.ids = false;
+  f.labels_only = true;
+  uint64_t n = 0;
+  ScanStats stats;
+  Status st = ScanStoredEvents(
+      fs::DefaultFileSystem(), dir.path(), f,
+      [&](const event::EventBatch& b) {
+        for (const event::Event& e : b.events) {
+          ++n;
+          EXPECT_TRUE(e.Str(event::StrField::kAgent) == "coder" || e.Str(event::StrField::kAgent) == "tester");
+          EXPECT_TRUE(e.Str(event::StrField::kSessionId).empty());  // not read
+          EXPECT_TRUE(std::isnan(e.Float(event::FloatField::kCost)));
+          EXPECT_EQ(e.attr_count, 0u);
+          EXPECT_EQ(e.id, Hash128{});
+        }
+        return Status::OK();
+      },
+      &stats);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(n, 16384u + 7232u);
+  EXPECT_EQ(stats.events, n);
 }
 
 TEST(EventScan, MissingDirectoryIsNotFound) {

@@ -18,7 +18,7 @@ std::shared_ptr<const query::Rollup> HourRollupCache::Get(const segment::Segment
       return it->second.rollup;
     }
   }
-  auto sum = ReadSummary(fs_, dir_, seg, /*derive_day=*/false);
+  auto sum = ReadSummary(fs_, dir_, seg, SummaryParts::kHours);
   std::lock_guard<std::mutex> l(mu_);
   if (!sum.ok()) {
     ++failed_;

@@ -13,7 +13,11 @@ namespace agentperf::store {
 using namespace coding;  // NOLINT
 namespace {
 
-constexpr std::string_view kMagic = "APSUMRY1";
+// Version 3: hour cells (with time-to-first-chunk sketches), session filters,
+// day cells. Older versions ("APSUMRY1", "APSUMRY2") are rebuilt from their
+// segment at open, like a damaged file.
+constexpr std::string_view kMagic = "APSUMRY3";
+constexpr std::string_view kMagicPrefix = "APSUMRY";
 constexpr size_t kMaxRawBytes = size_t{1} << 30;
 
 // Freezes the hour rollup and derives the day rollup from it.
@@ -22,6 +26,34 @@ void Complete(SegmentSummary* s) {
   s->day = query::Rollup(kSegmentDayRollupUs);
   (void)s->day.Merge(s->rollup);  // cannot fail: an hour divides a day
   s->day.Freeze();
+}
+
+// A length-prefixed zstd frame of a rollup encoding, after its raw size.
+Status PutRollupFrame(const query::Rollup& r, std::string* out) {
+  std::string raw;
+  r.EncodeTo(&raw);
+  PutVarint64(out, raw.size());
+  std::string frame(ZSTD_compressBound(raw.size()), '\0');
+  const size_t n = ZSTD_compress(frame.data(), frame.size(), raw.data(), raw.size(), 3);
+  if (ZSTD_isError(n)) return Status::Internal(std::string("zstd: ") + ZSTD_getErrorName(n));
+  frame.resize(n);
+  PutLengthPrefixed(out, frame);
+  return Status::OK();
+}
+
+// Reads what PutRollupFrame wrote, without decoding it (*raw_size, *frame).
+bool GetRollupFrame(std::string_view* in, uint64_t* raw_size, std::string_view* frame) {
+  return GetVarint64(in, raw_size) && *raw_size <= kMaxRawBytes && GetLengthPrefixed(in, frame);
+}
+
+Result<query::Rollup> DecodeRollupFrame(uint64_t raw_size, std::string_view frame) {
+  std::string raw(raw_size, '\0');
+  const size_t n = ZSTD_decompress(raw.data(), raw.size(), frame.data(), frame.size());
+  if (ZSTD_isError(n) || n != raw_size) return Status::Corruption("bad compressed rollup");
+  std::string_view in(raw);
+  AP_ASSIGN_OR_RETURN(query::Rollup r, query::Rollup::Decode(&in));
+  if (!in.empty()) return Status::Corruption("trailing bytes after a rollup");
+  return r;
 }
 
 }  // namespace
@@ -88,23 +120,25 @@ bool ParseSummaryFileName(std::string_view name, uint64_t* no) {
 // size, varint frame size, zstd frame of the rollup, varint blocks, per block
 // a length-prefixed session filter, fixed32 CRC-32C of everything before it.
 Status WriteSummary(fs::FileSystem* fs, const std::string& dir, const SegmentSummary& s) {
-  std::string raw;
-  s.rollup.EncodeTo(&raw);
   std::string out(kMagic);
   PutVarint64(&out, s.segment_no);
   PutVarint64(&out, s.rows);
-  PutVarint64(&out, raw.size());
-  std::string frame(ZSTD_compressBound(raw.size()), '\0');
-  const size_t n = ZSTD_compress(frame.data(), frame.size(), raw.data(), raw.size(), 3);
-  if (ZSTD_isError(n)) return Status::Internal(std::string("zstd: ") + ZSTD_getErrorName(n));
-  frame.resize(n);
-  PutLengthPrefixed(&out, frame);
+  AP_RETURN_IF_ERROR(PutRollupFrame(s.rollup, &out));
   PutVarint64(&out, s.session_filters.size());
   std::string fbytes;
   for (const IdFilter& filter : s.session_filters) {
     fbytes.clear();
     filter.EncodeTo(&fbytes);
     PutLengthPrefixed(&out, fbytes);
+  }
+  // The day cells, so that opening a store need not decode the hour cells.
+  if (s.day.events() == s.rows) {
+    AP_RETURN_IF_ERROR(PutRollupFrame(s.day, &out));
+  } else {
+    query::Rollup day(kSegmentDayRollupUs);
+    (void)day.Merge(s.rollup);  // cannot fail: an hour divides a day
+    day.Freeze();
+    AP_RETURN_IF_ERROR(PutRollupFrame(day, &out));
   }
   PutFixed32(&out, crc32c::Value(out));
   const std::string path = SummaryPath(dir, s.segment_no);
@@ -119,31 +153,28 @@ Status WriteSummary(fs::FileSystem* fs, const std::string& dir, const SegmentSum
 }
 
 Result<std::shared_ptr<SegmentSummary>> ReadSummary(fs::FileSystem* fs, const std::string& dir,
-                                                    const segment::SegmentReader& seg, bool derive_day) {
+                                                    const segment::SegmentReader& seg, SummaryParts parts) {
   const std::string path = SummaryPath(dir, seg.number());
   if (!fs->FileExists(path)) return Status::NotFound(path);
   std::string data;
   AP_RETURN_IF_ERROR(fs::ReadFileToString(fs, path, &data));
   auto bad = [&](const std::string& what) { return Status::Corruption(fmt::format("{}: {}", path, what)); };
-  if (data.size() < kMagic.size() + 4 || std::string_view(data).substr(0, kMagic.size()) != kMagic) {
-    return bad("not a summary file");
+  const std::string_view magic = data.size() >= kMagic.size() + 4 ? std::string_view(data).substr(0, kMagic.size()) : "";
+  if (magic != kMagic) {
+    return bad(magic.substr(0, kMagicPrefix.size()) == kMagicPrefix
+                   ? fmt::format("an older summary format ({}): rebuilt", magic)
+                   : std::string("not a summary file"));
   }
   std::string_view body(data.data(), data.size() - 4);
   std::string_view tail(data.data() + data.size() - 4, 4);
   uint32_t crc = 0;
   if (!GetFixed32(&tail, &crc) || crc != crc32c::Value(body)) return bad("checksum mismatch");
   body.remove_prefix(kMagic.size());
-  uint64_t no = 0, rows = 0, raw_size = 0;
-  if (!GetVarint64(&body, &no) || !GetVarint64(&body, &rows) || !GetVarint64(&body, &raw_size) ||
-      raw_size > kMaxRawBytes) {
-    return bad("bad header");
-  }
+  uint64_t no = 0, rows = 0, hour_size = 0, day_size = 0;
+  std::string_view hour_frame, day_frame;
+  if (!GetVarint64(&body, &no) || !GetVarint64(&body, &rows)) return bad("bad header");
   if (no != seg.number() || rows != seg.rows()) return bad("belongs to another segment");
-  std::string_view frame;
-  if (!GetLengthPrefixed(&body, &frame)) return bad("truncated rollup");
-  std::string raw(raw_size, '\0');
-  const size_t n = ZSTD_decompress(raw.data(), raw.size(), frame.data(), frame.size());
-  if (ZSTD_isError(n) || n != raw_size) return bad("bad compressed rollup");
+  if (!GetRollupFrame(&body, &hour_size, &hour_frame)) return bad("truncated rollup");
   uint64_t nblocks = 0;
   if (!GetVarint64(&body, &nblocks) || nblocks != seg.footer().blocks.size()) return bad("block count differs from the segment's");
   std::vector<IdFilter> filters;
@@ -154,18 +185,25 @@ Result<std::shared_ptr<SegmentSummary>> ReadSummary(fs::FileSystem* fs, const st
     if (!f.ok()) return bad("bad session filter: " + f.status().ToString());
     filters.push_back(std::move(f).value());
   }
+  if (!GetRollupFrame(&body, &day_size, &day_frame)) return bad("truncated day rollup");
   if (!body.empty()) return bad("trailing bytes");
-  std::string_view in(raw);
-  auto r = query::Rollup::Decode(&in);
-  if (!r.ok()) return bad(r.status().ToString());
-  if (!in.empty() || r->events() != rows || r->resolution_us() != kSegmentRollupUs) return bad("rollup does not match");
   auto s = std::make_shared<SegmentSummary>();
   s->segment_no = no;
   s->rows = rows;
-  s->rollup = std::move(*r);
   s->session_filters = std::move(filters);
-  if (derive_day) Complete(s.get());
-  else s->rollup.Freeze();
+  if (parts != SummaryParts::kDays) {
+    auto r = DecodeRollupFrame(hour_size, hour_frame);
+    if (!r.ok()) return bad(r.status().ToString());
+    if (r->events() != rows || r->resolution_us() != kSegmentRollupUs) return bad("rollup does not match");
+    s->rollup = std::move(*r);
+    s->rollup.Freeze();
+  }
+  if (parts == SummaryParts::kHours) return s;
+  auto d = DecodeRollupFrame(day_size, day_frame);
+  if (!d.ok()) return bad("day rollup: " + d.status().ToString());
+  if (d->events() != rows || d->resolution_us() != kSegmentDayRollupUs) return bad("day rollup does not match");
+  s->day = std::move(*d);
+  s->day.Freeze();
   return s;
 }
 
@@ -188,7 +226,7 @@ Result<std::shared_ptr<SegmentSummary>> BuildSummary(const segment::SegmentReade
 
 Result<std::shared_ptr<SegmentSummary>> LoadOrRebuildSummary(fs::FileSystem* fs, const std::string& dir,
                                                                    const segment::SegmentReader& seg) {
-  auto s = ReadSummary(fs, dir, seg);
+  auto s = ReadSummary(fs, dir, seg, SummaryParts::kDays);
   if (s.ok()) return s;
   if (s.status().code() != StatusCode::kNotFound) log::Warn("store", "rebuilding summary of segment {}: {}", seg.number(), s.status().ToString());
   AP_ASSIGN_OR_RETURN(auto built, BuildSummary(seg));

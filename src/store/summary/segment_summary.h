@@ -35,7 +35,7 @@ struct SegmentSummary {
   uint64_t segment_no = 0;
   uint64_t rows = 0;  // of the segment; == rollup.events()
   query::Rollup rollup{kSegmentRollupUs};  // frozen (cells sorted by hour)
-  // The hour cells merged into UTC days (derived in memory, not stored):
+  // The hour cells merged into UTC days (stored too):
   // queries over whole days read ~24x fewer cells.
   query::Rollup day{kSegmentDayRollupUs};
   // One per segment block: the block's distinct session ids (hashed as event
@@ -69,15 +69,20 @@ bool ParseSummaryFileName(std::string_view name, uint64_t* no);
 // Writes the summary (temporary file, fsync, rename; no directory fsync: a
 // summary lost in a crash is rebuilt).
 Status WriteSummary(fs::FileSystem* fs, const std::string& segments_dir, const SegmentSummary& s);
+// Which rollups ReadSummary decodes (the whole file is checked either way):
+// kHours leaves `day` empty (the hour cache), kDays leaves `rollup` empty
+// (opening a store: the hour cells are not kept), kAll both.
+enum class SummaryParts : uint8_t { kAll, kHours, kDays };
 // Reads and checks a summary against its segment (number, rows). NotFound
-// when there is no file; Corruption when it fails a check. Without
-// `derive_day` the day rollup is left empty (for a reader after the hours).
+// when there is no file; Corruption when it fails a check or is of an older
+// version (then rebuilt, as a damaged one).
 Result<std::shared_ptr<SegmentSummary>> ReadSummary(fs::FileSystem* fs, const std::string& segments_dir,
-                                                    const segment::SegmentReader& seg, bool derive_day = true);
+                                                    const segment::SegmentReader& seg,
+                                                    SummaryParts parts = SummaryParts::kAll);
 // Computes the summary of a segment from its rows.
 Result<std::shared_ptr<SegmentSummary>> BuildSummary(const segment::SegmentReader& seg);
-// ReadSummary, or when that fails BuildSummary + WriteSummary (a failed write
-// is logged, the summary still returned).
+// ReadSummary(kDays), or when that fails BuildSummary + WriteSummary (a
+// failed write is logged, the summary, with its hours, still returned).
 Result<std::shared_ptr<SegmentSummary>> LoadOrRebuildSummary(fs::FileSystem* fs,
                                                                    const std::string& segments_dir,
                                                                    const segment::SegmentReader& seg);

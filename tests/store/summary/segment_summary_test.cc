@@ -9,6 +9,8 @@
 #include <fstream>
 #include <random>
 
+#include "core/coding.h"
+#include "core/crc32c.h"
 #include "core/json_writer.h"
 #include "query/result.h"
 #include "query/spec.h"
@@ -160,6 +162,70 @@ TEST_F(SummaryTest, CompactionMergesSummariesAndRemovesTheInputs) {
   ASSERT_LT(s->segments(), 4u);
   EXPECT_EQ(SumFiles().size(), s->segments());
   EXPECT_EQ(Answer(s.get(), kQ1), before);
+}
+
+}  // namespace
+}  // namespace agentperf::store
+
+namespace agentperf::store {
+namespace {
+
+// The same bytes under an older version's magic (a valid checksum).
+std::string WithMagic(const std::string& file, const std::string& magic) {
+  std::string out = magic + file.substr(8, file.size() - 8 - 4);
+  coding::PutFixed32(&out, crc32c::Value(out));
+  return out;
+}
+
+TEST(SummaryVersions, PartsAndOlderVersionsAreRebuiltWithTheSameAnswers) {
+  testing::TempDir dir;
+  EmbeddedStoreOptions o;
+  o.data_dir = dir.path();
+  o.flush_rows = 0;
+  std::string answer;
+  const std::string q = R"J({"group_by":["agent"],"aggregates":["count","p95(duration_ms)"],"step":"1d"})J";
+  {
+    auto s = EmbeddedStore::Open(o);
+    ASSERT_TRUE(s.ok());
+    ASSERT_TRUE((*s)->Append(testing::Decode(Batch(0, 5000, 7))).ok());
+    ASSERT_TRUE((*s)->Flush().ok());
+    answer = query::QueryResultToJson(*(*s)->Query(*query::ParseQuerySpec(q, 0)), false);
+  }
+  const std::string segdir = SegmentsDir(dir.path());
+  std::string sum_path;
+  for (const auto& e : std::filesystem::directory_iterator(segdir)) {
+    if (e.path().extension() == ".sum") sum_path = e.path().string();
+  }
+  ASSERT_FALSE(sum_path.empty());
+  std::string v2;
+  ASSERT_TRUE(fs::ReadFileToString(fs::DefaultFileSystem(), sum_path, &v2).ok());
+  ASSERT_EQ(v2.substr(0, 8), "APSUMRY3");
+  uint64_t no = 0;
+  ASSERT_TRUE(ParseSummaryFileName(std::filesystem::path(sum_path).filename().string(), &no));
+  auto reader = segment::SegmentReader::Open(fs::DefaultFileSystem(), fs::JoinPath(segdir, segment::SegmentFileName(no)), no);
+  ASSERT_TRUE(reader.ok());
+  // Parts: days only (no hour cells decoded), hours only, both.
+  auto all = ReadSummary(fs::DefaultFileSystem(), segdir, **reader, SummaryParts::kAll);
+  auto days = ReadSummary(fs::DefaultFileSystem(), segdir, **reader, SummaryParts::kDays);
+  auto hours = ReadSummary(fs::DefaultFileSystem(), segdir, **reader, SummaryParts::kHours);
+  ASSERT_TRUE(all.ok() && days.ok() && hours.ok());
+  EXPECT_TRUE((*days)->day.Equivalent((*all)->day));
+  EXPECT_EQ((*days)->rollup.events(), 0u);
+  EXPECT_TRUE((*hours)->rollup.Equivalent((*all)->rollup));
+  EXPECT_EQ((*hours)->day.events(), 0u);
+
+  std::ofstream(sum_path, std::ios::binary | std::ios::trunc) << WithMagic(v2, "APSUMRY2");
+  auto old = ReadSummary(fs::DefaultFileSystem(), segdir, **reader, SummaryParts::kDays);
+  ASSERT_FALSE(old.ok());
+  EXPECT_NE(old.status().message().find("older summary format (APSUMRY2)"), std::string::npos) << old.status().ToString();
+  {
+    auto s = EmbeddedStore::Open(o);  // rebuilds the file
+    ASSERT_TRUE(s.ok());
+    EXPECT_EQ(query::QueryResultToJson(*(*s)->Query(*query::ParseQuerySpec(q, 0)), false), answer);
+  }
+  std::string upgraded;
+  ASSERT_TRUE(fs::ReadFileToString(fs::DefaultFileSystem(), sum_path, &upgraded).ok());
+  EXPECT_EQ(upgraded, v2);
 }
 
 }  // namespace
