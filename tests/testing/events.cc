@@ -72,4 +72,12 @@ event::EventBatch Decode(const std::string& body, int64_t now_ms) {
   return batch;
 }
 
+EventJson SpanEvent(const std::string& kind, const std::string& session, const std::string& id, int64_t start_ms,
+                    int64_t duration_ms) {
+  EventJson e;
+  e.Set("kind", kind).Set("session_id", session).Set("span_id", id);
+  e.Set("start_ms", kBaseMs + start_ms).Set("duration_ms", duration_ms);
+  return e;
+}
+
 }  // namespace agentperf::testing

@@ -35,6 +35,11 @@ class EventJson {
   std::map<std::string, std::string> fields_;  // key -> JSON value
 };
 
+// A span of `kind` in `session` with span_id `id`, starting `start_ms` after
+// kBaseMs and lasting `duration_ms` (session spans: span_id = session id).
+EventJson SpanEvent(const std::string& kind, const std::string& session, const std::string& id, int64_t start_ms,
+                    int64_t duration_ms);
+
 // Joins lines with '\n'.
 std::string Ndjson(const std::vector<std::string>& lines);
 // Decodes NDJSON or a JSON array into a batch; ADD_FAILURE on error.

@@ -17,7 +17,7 @@ TestServer::~TestServer() { Stop(); }
 
 void TestServer::Start() {
   store::EmbeddedStoreOptions so = options_.store;
-  so.data_dir = dir_.path();
+  if (so.data_dir.empty()) so.data_dir = dir_.path();
   so.fs = faults_ ? faults_.get() : nullptr;
   auto s = store::EmbeddedStore::Open(so);
   if (!s.ok()) throw std::runtime_error("store: " + s.status().ToString());

@@ -17,7 +17,7 @@ namespace agentperf::testing {
 struct TestServerOptions {
   bool fault_fs = false;  // put a FaultInjectingFileSystem under the store
   server::ServerOptions server;  // listen defaults to 127.0.0.1:0
-  store::EmbeddedStoreOptions store;  // data_dir and fs are filled in
+  store::EmbeddedStoreOptions store;  // fs is filled in; data_dir too when empty (a temporary directory)
 };
 
 class TestServer {
@@ -33,7 +33,7 @@ class TestServer {
   net::HttpClient Client(const std::string& token = "") const;
   store::EmbeddedStore* store() { return store_.get(); }
   fs::FaultInjectingFileSystem* faults() { return faults_.get(); }
-  const std::string& data_dir() const { return dir_.path(); }
+  const std::string& data_dir() const { return options_.store.data_dir.empty() ? dir_.path() : options_.store.data_dir; }
 
  private:
   void Start();
