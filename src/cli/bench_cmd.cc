@@ -1,8 +1,9 @@
-// agentperf bench ingest | store | import | plugin
+// agentperf bench ingest | store | import | plugin | analysis
 #include <memory>
 
 #include "bench/import_bench.h"
 #include "bench/ingest_bench.h"
+#include "bench/analysis_bench.h"
 #include "bench/plugin_bench.h"
 #include "bench/store_bench.h"
 #include "cli/commands.h"
@@ -92,7 +93,23 @@ std::function<int()> SetupBench(CLI::App* cmd) {
   plugin->add_option("--opencode", pl->opencode, "the opencode binary (default: the pinned install)");
   plugin->add_option("--seed", pl->seed, "simulator and bootstrap seed")->capture_default_str();
   plugin->add_flag("--keep", pl->keep, "keep the scratch folder (project, opencode data, logs, stats files)");
-  return [o, s, im, pl, ingest, store, import, plugin]() -> int {
+  auto an = std::make_shared<bench::AnalysisBenchOptions>();
+  CLI::App* analysis = cmd->add_subcommand(
+      "analysis",
+      "analysis engine latency and memory: the store benchmark's workload (default 10M events, 30 days) in an "
+      "embedded store, then per-agent baselines (30 d, 7 d, 24 h windows; target <= 500 ms) and the full report "
+      "(30 d, 7 d; target <= 1 s), in process (cold and warm) and as `agentperf report` processes (wall time and "
+      "peak RSS); JSON lines (docs/benchmarks.md)");
+  analysis->add_option("--events", an->events, "events to generate")->capture_default_str();
+  analysis->add_option("--runs", an->runs, "warm runs per question (the median is reported)")->capture_default_str();
+  analysis->add_flag("--json", an->json, "JSON lines only");
+  analysis->add_option("--data-dir", an->data_dir, "parent of the scratch folder (default: $TMPDIR or /tmp)");
+  analysis->add_option("--shared-dir", an->shared_dir, "the shared data folder (token sizes)");
+  analysis->add_option("--reuse", an->reuse, "an existing data directory (from --keep): skip generation and loading");
+  analysis->add_option("--seed", an->seed, "workload seed")->capture_default_str();
+  analysis->add_flag("--keep", an->keep, "keep the generated store");
+  return [o, s, im, pl, an, ingest, store, import, plugin, analysis]() -> int {
+    if (analysis->parsed()) return bench::RunAnalysisBench(*an);
     if (ingest->parsed()) return bench::RunIngestBench(*o);
     if (store->parsed()) return bench::RunStoreBench(*s);
     if (import->parsed()) return bench::RunImportBench(*im);

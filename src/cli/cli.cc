@@ -3,11 +3,35 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <fstream>
+#include <string>
 #include <vector>
 
 #include "cli/commands.h"
 
 namespace agentperf::cli {
+
+namespace {
+
+// For benchmarks: with $AGENTPERF_PEAK_RSS_FILE set, the process writes its
+// peak resident set (VmHWM, bytes) there when the command returns. A
+// parent's wait4() cannot tell: its ru_maxrss includes the parent's own peak
+// when the child was started by posix_spawn (vfork semantics).
+void WritePeakRss() {
+  const char* path = std::getenv("AGENTPERF_PEAK_RSS_FILE");
+  if (path == nullptr || *path == '\0') return;
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) {
+      std::ofstream(path) << std::strtoull(line.c_str() + 6, nullptr, 10) * 1024 << "\n";
+      return;
+    }
+  }
+}
+
+}  // namespace
 
 int Main(int argc, char** argv) {
   CLI::App app{"agentperf: performance analytics for AI coding agents (OpenCode and any OpenTelemetry GenAI source)",
@@ -36,6 +60,19 @@ int Main(int argc, char** argv) {
       SetupWatch);
   add("demo", "drive the real opencode (five agents) against a simulated model and report what agentperf saw",
       SetupDemo);
+  add("report",
+      "per-agent performance over a time window: step latency percentiles and spread, time to first chunk, "
+      "throughput, tokens, cache hits, cost (estimated from model prices where OpenCode recorded 0: "
+      "docs/prices.md), tools, permission waits, top bottlenecks",
+      SetupReport);
+  add("explain",
+      "one session: a waterfall of its spans and subagents with the critical path marked, and where its time "
+      "went (model, tools, permission waits, retries, subagents, gaps), adding up to its wall time",
+      SetupExplain);
+  add("compare",
+      "two time windows: how a span kind's duration changed (mean, p50, p95, Mann-Whitney U, bootstrap intervals) "
+      "and which agent, model, provider or tool explains it",
+      SetupCompare);
   add("simulate", "run a simulated component for tests and demos (llm: an OpenAI-compatible model)", SetupSimulate);
   try {
     app.parse(argc, argv);
@@ -45,7 +82,11 @@ int Main(int argc, char** argv) {
     return 2;
   }
   for (auto& [sub, run] : commands) {
-    if (sub->parsed()) return run();
+    if (sub->parsed()) {
+      const int rc = run();
+      WritePeakRss();
+      return rc;
+    }
   }
   return 2;
 }

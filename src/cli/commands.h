@@ -21,5 +21,8 @@ std::function<int()> SetupOpencode(CLI::App* app);   // opencode install|uninsta
 std::function<int()> SetupSimulate(CLI::App* app);   // simulate llm
 std::function<int()> SetupWatch(CLI::App* app);      // watch opencode
 std::function<int()> SetupDemo(CLI::App* app);       // demo: the real opencode, five agents, a simulated model
+std::function<int()> SetupReport(CLI::App* app);     // report: per-agent analysis of a window
+std::function<int()> SetupExplain(CLI::App* app);    // explain: one session's waterfall and breakdown
+std::function<int()> SetupCompare(CLI::App* app);    // compare: two windows, what changed and why
 
 }  // namespace agentperf::cli

@@ -36,6 +36,14 @@ int Fail(const Status& status);
 bool StderrIsTerminal();
 bool StdoutIsTerminal();
 
+// --color auto|always|never: auto = stdout is a terminal and NO_COLOR is unset.
+bool UseColor(const std::string& mode);
+
+// Runs an analysis endpoint (analysis/service) on the target, a local store
+// or a server (GET /v1/analysis/<endpoint>), and returns its JSON answer.
+Result<std::string> RunAnalysis(const Target& target, std::string_view endpoint,
+                                const std::vector<std::pair<std::string, std::string>>& params);
+
 // A plain text table with aligned columns (right-aligned numbers).
 std::string RenderTable(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows);
 // "12.3k", "1.5M" style for counts; fixed precision for values.

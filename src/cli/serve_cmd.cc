@@ -139,6 +139,9 @@ std::function<int()> SetupServe(CLI::App* cmd) {
     // After replay (which flushes as it goes): ingest waits for the flusher
     // rather than let the heads grow without bound.
     if (o->flush_rows > 0) backpressure::SetLimit(o->head_memory_bytes);
+    auto prices = analysis::PriceTable::WithUserFile(analysis::PriceTable::DefaultUserFile());
+    if (!prices.ok()) return Fail(prices.status());
+    o->server.prices = std::move(prices).value();
     auto srv = server::Server::Start(o->server, store->get());
     if (!srv.ok()) return Fail(srv.status());
     log::Info("serve", "agentperf {} listening on {} (data {}, {} events){}", AGENTPERF_VERSION, (*srv)->url(),

@@ -37,4 +37,8 @@ struct Url {
 
 Result<Url> ParseUrl(std::string_view text);
 
+// Percent-encodes everything but unreserved characters and '/', for a path
+// segment or a query value: "a b|c" -> "a%20b%7Cc".
+std::string PercentEncode(std::string_view s);
+
 }  // namespace agentperf::net

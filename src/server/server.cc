@@ -119,6 +119,7 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& o, store::Sto
   ao.limits = o.limits;
   ao.body_limits = o.body_limits;
   ao.version = AGENTPERF_VERSION;
+  ao.prices = o.prices;
   Server* raw = s.get();
   s->api_ = std::make_unique<api::RestApi>(store, ao, [raw] {
     HttpServerStats st = raw->http_->Stats();

@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "analysis/cost/price_table.h"
 #include "api/rest/rest_api.h"
 #include "core/json_writer.h"
 #include "core/status.h"
@@ -42,6 +43,8 @@ struct ServerOptions {
   bool otlp = true;
   otlp::ReceiverOptions otlp_options;
   int otlp_sweep_ms = 1000;  // how often expired step facts are turned into events
+  // Model prices for the analysis endpoints' cost estimates.
+  analysis::PriceTable prices = analysis::PriceTable::Bundled();
 };
 
 // "127.0.0.1:7420", "[::1]:7420", "localhost:0", ":7420" (loopback).

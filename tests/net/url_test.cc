@@ -138,3 +138,13 @@ TEST(UrlTest, ErrorMessageNamesInputAndReason) {
 
 }  // namespace
 }  // namespace agentperf::net
+
+namespace agentperf::net {
+namespace {
+TEST(PercentEncode, KeepsUnreservedAndSlash) {
+  EXPECT_EQ(PercentEncode("a-b_c.d~e/f"), "a-b_c.d~e/f");
+  EXPECT_EQ(PercentEncode("a b|c&d=e"), "a%20b%7Cc%26d%3De");
+  EXPECT_EQ(PercentEncode("\xC3\xA9"), "%C3%A9");
+}
+}  // namespace
+}  // namespace agentperf::net

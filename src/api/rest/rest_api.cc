@@ -50,6 +50,7 @@ RestApi::RestApi(store::Store* store, ApiOptions options, std::function<std::str
                  otlp::OtlpReceiver* otlp)
     : store_(store), options_(std::move(options)), otlp_(otlp), extra_status_(std::move(extra_status)) {
   if (otlp_ != nullptr) otlp_routes_ = std::make_unique<OtlpRoutes>(store_, otlp_, options_.body_limits);
+  analysis_ = std::make_unique<analysis::AnalysisService>(store_, options_.prices);
 }
 
 RestApi::~RestApi() = default;
@@ -137,6 +138,11 @@ void RestApi::Handle(HttpRequest&& req, Responder respond) {
     if (!st.ok()) return respond(ErrorResponse(st));
     return respond(Status());
   }
+  if (constexpr std::string_view kAnalysis = "/v1/analysis/"; p.compare(0, kAnalysis.size(), kAnalysis) == 0) {
+    // Scans and rollup reads of seconds at most: on this I/O thread, like /v1/query.
+    if (m != "GET") return method_not_allowed("GET");
+    return respond(Analysis(req, std::string_view(p).substr(kAnalysis.size())));
+  }
   constexpr std::string_view kLabels = "/v1/labels/";
   constexpr std::string_view kValues = "/values";
   if (p.size() > kLabels.size() + kValues.size() && p.compare(0, kLabels.size(), kLabels) == 0 &&
@@ -157,6 +163,8 @@ void RestApi::Handle(HttpRequest&& req, Responder respond) {
         "<li>POST /v1/events: ingest events (JSON array or NDJSON; docs/events.md)</li>"
         "<li>POST /v1/query: query (docs/query.md)</li>"
         "<li>POST /v1/traces, /v1/logs, /v1/metrics: OTLP/HTTP JSON receiver</li>"
+        "<li><a href=\"/v1/analysis/report\">GET /v1/analysis/report</a>, "
+        "<a href=\"/v1/analysis/baselines\">/v1/analysis/baselines</a>: analysis (docs/api.md)</li>"
         "<li><a href=\"/v1/labels/agent/values\">GET /v1/labels/{{name}}/values</a></li>"
         "<li><a href=\"/v1/verify\">GET /v1/verify</a>: check the stored data's checksums</li>"
         "<li>POST /v1/admin/flush: write everything in memory into column segments now</li>"
@@ -226,6 +234,12 @@ HttpResponse RestApi::PostQuery(const HttpRequest& req) {
   auto result = store_->Query(*spec);
   if (!result.ok()) return ErrorResponse(result.status());
   return HttpResponse::Json(200, query::QueryResultToJson(*result));
+}
+
+HttpResponse RestApi::Analysis(const HttpRequest& req, std::string_view endpoint) {
+  auto json = analysis_->Answer(endpoint, req.query, WallMicros());
+  if (!json.ok()) return ErrorResponse(json.status());
+  return HttpResponse::Json(200, std::move(json).value());
 }
 
 HttpResponse RestApi::LabelValues(const HttpRequest& req, std::string_view name) {

@@ -8,6 +8,7 @@
 //   GET  /v1/labels/{name}/values   distinct values of a label
 //   GET  /v1/verify                 checksums of the stored data (read-only)
 //   POST /v1/traces, /v1/logs, /v1/metrics   OTLP/HTTP JSON (otlp_routes.h)
+//   GET  /v1/analysis/{endpoint}    the analysis engine (analysis/service/service.h)
 // With a token configured, every request must carry "Authorization: Bearer
 // <token>" (checked before the body is read).
 //
@@ -19,6 +20,8 @@
 #include <memory>
 #include <string>
 
+#include "analysis/cost/price_table.h"
+#include "analysis/service/service.h"
 #include "event/fields.h"
 #include "ingest/body.h"
 #include "ingest/otlp/receiver.h"
@@ -32,6 +35,7 @@ struct ApiOptions {
   event::Limits limits;
   ingest::BodyLimits body_limits;
   std::string version;
+  analysis::PriceTable prices = analysis::PriceTable::Bundled();  // cost estimates
 };
 
 class OtlpRoutes;
@@ -56,12 +60,14 @@ class RestApi {
   server::HttpResponse PostQuery(const server::HttpRequest& request);
   server::HttpResponse LabelValues(const server::HttpRequest& request, std::string_view name);
   server::HttpResponse Status();
+  server::HttpResponse Analysis(const server::HttpRequest& request, std::string_view endpoint);
   bool Authorized(const server::HttpRequest& request) const;
 
   store::Store* store_;
   ApiOptions options_;
   otlp::OtlpReceiver* otlp_;
   std::unique_ptr<OtlpRoutes> otlp_routes_;
+  std::unique_ptr<analysis::AnalysisService> analysis_;
   std::function<std::string()> extra_status_;
   std::atomic<uint64_t> bad_requests_{0};
   std::atomic<bool> closing_{false};

@@ -26,17 +26,7 @@ int64_t MonoMs() {
   return MonotonicNanos() / 1'000'000;
 }
 
-std::string UrlEncode(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out += fmt::format("%{:02X}", c);
-    }
-  }
-  return out;
-}
+std::string UrlEncode(std::string_view s) { return net::PercentEncode(s); }
 
 struct ListedSession {
   std::string id, directory, raw;

@@ -1,0 +1,55 @@
+// agentperf compare --before FROM..TO --after FROM..TO [--kind K] [--agent A] [--json]
+#include <fmt/format.h>
+
+#include <memory>
+
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "cli/report_render.h"
+#include "core/json_writer.h"
+
+namespace agentperf::cli {
+
+namespace {
+
+struct CompareOptions {
+  Target target;
+  std::string before, after, kind, agent, model, tool;
+  bool json = false;
+  std::string color = "auto";
+};
+
+}  // namespace
+
+std::function<int()> SetupCompare(CLI::App* cmd) {
+  auto o = std::make_shared<CompareOptions>();
+  AddTargetOptions(cmd, &o->target);
+  cmd->add_option("--before", o->before, "the earlier window, FROM..TO (e.g. -14d..-7d, or ISO times)")->required();
+  cmd->add_option("--after", o->after, "the later window, FROM..TO (e.g. -7d..now)")->required();
+  cmd->add_option("--kind", o->kind, "span kind whose duration is compared (default llm_call: model steps)");
+  cmd->add_option("--agent", o->agent, "only this agent (a|b for several)");
+  cmd->add_option("--model", o->model, "only this model (a|b for several)");
+  cmd->add_option("--tool", o->tool, "only this tool (with --kind tool_call)");
+  cmd->add_flag("--json", o->json, "print the JSON answer (as GET /v1/analysis/compare)");
+  cmd->add_option("--color", o->color, "auto (on a terminal, unless NO_COLOR is set), always, never")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
+  return [o]() -> int {
+    std::vector<std::pair<std::string, std::string>> params = {{"before", o->before}, {"after", o->after}};
+    if (!o->kind.empty()) params.emplace_back("kind", o->kind);
+    if (!o->agent.empty()) params.emplace_back("agent", o->agent);
+    if (!o->model.empty()) params.emplace_back("model", o->model);
+    if (!o->tool.empty()) params.emplace_back("tool", o->tool);
+    auto json = RunAnalysis(o->target, "compare", params);
+    if (!json.ok()) return Fail(json.status());
+    if (o->json) {
+      fmt::print("{}\n", StdoutIsTerminal() ? PrettyJson(*json) : *json);
+      return 0;
+    }
+    auto text = RenderCompare(*json, RenderOptions{UseColor(o->color)});
+    if (!text.ok()) return Fail(text.status());
+    fmt::print("{}", *text);
+    return 0;
+  };
+}
+
+}  // namespace agentperf::cli

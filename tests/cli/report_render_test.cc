@@ -1,0 +1,128 @@
+#include "cli/report_render.h"
+
+#include <gtest/gtest.h>
+
+namespace agentperf::cli {
+namespace {
+
+TEST(HumanMs, Ranges) {
+  EXPECT_EQ(HumanMs(0.25), "0.25ms");
+  EXPECT_EQ(HumanMs(850), "850ms");
+  EXPECT_EQ(HumanMs(1240), "1.24s");
+  EXPECT_EQ(HumanMs(12500), "12.5s");
+  EXPECT_EQ(HumanMs(125000), "2m05s");
+  EXPECT_EQ(HumanMs(3720000), "1h02m");
+  EXPECT_EQ(HumanMs(std::numeric_limits<double>::quiet_NaN()), "-");
+}
+
+// A hand-written answer: every figure below comes from it.
+constexpr char kReport[] = R"({"window":{"from_ms":1767225600000,"to_ms":1767312000000},"prices":"p",
+ "agents":{"rows":[
+  {"labels":{"agent":"coder"},"count":10,"errors":1,"error_rate":0.1,"mean_ms":550,"p50_ms":500,"p90_ms":900,
+   "p95_ms":950,"p99_ms":990,"max_ms":1000,"mad_ms":200,"iqr_ms":400,"total_ms":5500,
+   "tokens":{"input":1000,"output":500,"reasoning":0,"cache_read":3000,"cache_write":0},
+   "cost":0.0129,"cost_estimated":0.0129,"cost_unknown_calls":0,"cache_hit_ratio":0.75,"ttfc_count":2,
+   "ttfc_p50_ms":40,"ttfc_p95_ms":60,"model_ms":5200,"output_tokens_per_s":96.15,"turns":2,"retries":1,
+   "retries_per_turn":0.5,"steps_per_turn":5,"tokens_per_turn":2250,"cost_per_turn":0.00645}]},
+ "tools":{"rows":[
+  {"labels":{"agent":"coder","tool":"bash"},"count":2,"errors":0,"error_rate":0,"mean_ms":125,"p50_ms":100,
+   "p90_ms":150,"p95_ms":150,"p99_ms":150,"max_ms":150,"mad_ms":25,"iqr_ms":50,"total_ms":250}]},
+ "permission_waits":{"rows":[
+  {"labels":{"agent":"coder"},"count":1,"errors":0,"error_rate":0,"mean_ms":50,"p50_ms":50,"p90_ms":50,
+   "p95_ms":50,"p99_ms":50,"max_ms":50,"mad_ms":0,"iqr_ms":0,"total_ms":50}]}})";
+
+TEST(RenderReport, Golden) {
+  auto text = RenderReport(kReport, RenderOptions{false});
+  ASSERT_TRUE(text.ok()) << text.status().ToString();
+  const std::string expected =
+      "agentperf report: 2026-01-01T00:00:00.000Z → 2026-01-02T00:00:00.000Z (24h00m)\n"
+      "\n"
+      "Model steps per agent  (durations: step wall time incl. its tools)\n"
+      "agent  steps  errors    p50    p90    p95    p99    max    MAD  TTFC p50  tok/s  turns  steps/turn  tokens in  out  cache hit     cost  cost/turn\n"
+      "coder     10   10.0%  500ms  900ms  950ms  990ms  1.00s  200ms      40ms     96      2         5.0       4000  500      75.0%  $0.013*  $0.00645*\n"
+      "* cost estimated from model prices (OpenCode recorded 0; docs/prices.md)\n"
+      "\n"
+      "Tool calls  (tool time without permission waits)\n"
+      "agent  tool  calls  errors    p50    p95    p99  total  of agent's tool time\n"
+      "coder  bash      2      0%  100ms  150ms  150ms  250ms                100.0%\n"
+      "\n"
+      "Permission waits\n"
+      "agent  waits  total   p50   p95  of step time\n"
+      "coder      1   50ms  50ms  50ms          0.9%\n"
+      "\n"
+      "Top bottlenecks  (by time spent)\n"
+      " 1. coder: model and OpenCode time in steps 5.20s (94.5% of its step time; slowest step 1.00s, TTFC p50 40ms)\n"
+      " 2. coder: 1 of 10 steps failed (10.0%)\n"
+      " 3. coder: bash 250ms over 2 calls (p95 150ms)\n"
+      " 4. coder: waiting for permission 50ms over 1 prompt\n";
+  EXPECT_EQ(*text, expected);
+}
+
+TEST(RenderReport, TimeSharesTableAndBottlenecksFromTheDecomposition) {
+  std::string json = kReport;
+  json.pop_back();  // add a decomposition to the answer
+  json += R"(,"time_shares":{"unit":"us","method":"exact","agents":[{"agent":"coder","turns":2,"wall_us":10000000,
+    "serial_us":12000000,"categories":[{"name":"overhead","us":4000000,"share":0.4},
+    {"name":"subagent:tester","us":3000000,"share":0.3},{"name":"tool:bash","us":2000000,"share":0.2},
+    {"name":"model.generating","us":600000,"share":0.06},{"name":"gap","us":300000,"share":0.03},
+    {"name":"permission","us":100000,"share":0.01}]}]}})";
+  auto text = RenderReport(json, RenderOptions{false});
+  ASSERT_TRUE(text.ok()) << text.status().ToString();
+  EXPECT_NE(text->find("Where the time went  (per agent, over its turns; parts add up"), std::string::npos) << *text;
+  EXPECT_NE(text->find("coder      2  10.0s     1.20x  overhead 40.0% · subagent:tester 30.0% · tool:bash 20.0% · "
+                       "model.generating 6.0% · gap 3.0% · other 1.0%"),
+            std::string::npos)
+      << *text;
+  // Bottlenecks now come from the decomposition (categories of at least 5 %,
+  // subagents left to their own rows), plus failures.
+  const size_t at = text->find("Top bottlenecks");
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_EQ(text->substr(at),
+            "Top bottlenecks  (by time spent)\n"
+            " 1. coder: OpenCode's own work before model requests 4.00s (40.0% of its turn time)\n"
+            " 2. coder: bash tool 2.00s (20.0% of its turn time)\n"
+            " 3. coder: model generating 600ms (6.0% of its turn time)\n"
+            " 4. coder: 1 of 10 steps failed (10.0%)\n");
+}
+
+TEST(RenderReport, ColourOnlyWhenAsked) {
+  auto plain = RenderReport(kReport, RenderOptions{false});
+  auto color = RenderReport(kReport, RenderOptions{true});
+  ASSERT_TRUE(plain.ok() && color.ok());
+  EXPECT_EQ(plain->find('\x1b'), std::string::npos);
+  EXPECT_NE(color->find("\x1b[31m10.0%\x1b[0m"), std::string::npos) << *color;  // 10 % errors in red
+}
+
+TEST(RenderCompare, NamesTheLikelyCause) {
+  constexpr char kCompare[] = R"({"kind":"llm_call","metric":"duration_ms",
+    "before":{"from_ms":1767225600000,"to_ms":1767229200000,"count":400,"mean_ms":103,"p50_ms":103,"p95_ms":106,"samples":400},
+    "after":{"from_ms":1767232800000,"to_ms":1767236400000,"count":400,"mean_ms":203,"p50_ms":200,"p95_ms":306,"samples":400},
+    "change":{"mean_ms":100,"mean_ratio":1.97,"p50_ms":97,"p95_ms":200,
+      "significance":{"test":"mann_whitney_u","n_before":400,"n_after":400,"z":-17,"p_value":1e-60,"effect":0.5,
+                      "p50_change_ci95_ms":[2,197],"p95_change_ci95_ms":[199,201]}},
+    "explained":[{"dimension":"agent","values":[
+      {"value":"researcher","contribution_ms":100,"share":1,"mix_ms":0,"rate_ms":100,"mean_before_ms":103,
+       "mean_after_ms":303,"weight_before":0.5,"weight_after":0.5,
+       "significance":{"test":"mann_whitney_u","n_before":200,"n_after":200,"z":-17,"p_value":1e-40,"effect":1}},
+      {"value":"coder","contribution_ms":0,"share":0,"mix_ms":0,"rate_ms":0,"mean_before_ms":103,
+       "mean_after_ms":103,"weight_before":0.5,"weight_after":0.5,
+       "significance":{"test":"mann_whitney_u","n_before":200,"n_after":200,"z":0,"p_value":1,"effect":0}}]}],
+    "source":{"spans_sampled":800,"elapsed_ms":1}})";
+  auto text = RenderCompare(kCompare, RenderOptions{false});
+  ASSERT_TRUE(text.ok()) << text.status().ToString();
+  EXPECT_NE(text->find("mean    103ms  203ms                  +100ms (+97.1%)"), std::string::npos) << *text;
+  EXPECT_NE(text->find("p = 1.0e-60, effect +0.50 → slower after"), std::string::npos) << *text;
+  EXPECT_NE(text->find("Likely cause: agent researcher's spans got slower: mean 103ms → 303ms, 100.0% of the change; "
+                       "its share of spans barely moved (+0.00ms mix)."),
+            std::string::npos)
+      << *text;
+  EXPECT_FALSE(RenderCompare("{}", {}).ok());
+}
+
+TEST(RenderReport, RejectsOtherJson) {
+  EXPECT_FALSE(RenderReport("{}", {}).ok());
+  EXPECT_FALSE(RenderReport("not json", {}).ok());
+}
+
+}  // namespace
+}  // namespace agentperf::cli
