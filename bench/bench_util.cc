@@ -1,7 +1,10 @@
 #include "bench/bench_util.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <signal.h>
+#include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,6 +17,8 @@
 #include <thread>
 
 #include "net/http_client.h"
+
+extern char** environ;
 
 namespace agentperf::bench {
 
@@ -141,6 +146,56 @@ int ChildServer::Stop() {
   waitpid(pid_, &st, 0);
   pid_ = -1;
   return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+Result<Timed> RunTimed(const std::vector<std::string>& argv, const std::vector<std::string>* env,
+                       const std::string& prefix) {
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  const std::string out_path = prefix + ".out", err_path = prefix + ".err", rss_path = prefix + ".rss";
+  std::remove(rss_path.c_str());
+  std::vector<std::string> env_strings;
+  if (env != nullptr) {
+    env_strings = *env;
+  } else {
+    for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
+  }
+  env_strings.push_back("AGENTPERF_PEAK_RSS_FILE=" + rss_path);
+  std::vector<char*> envp;
+  for (const auto& e : env_strings) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&fa, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  const auto t0 = std::chrono::steady_clock::now();
+  pid_t pid = -1;
+  int rc = posix_spawn(&pid, args[0], &fa, nullptr, args.data(), envp.data());
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) return Status::IOError(fmt::format("cannot start {}: {}", argv[0], std::strerror(rc)));
+  int st = 0;
+  struct rusage ru {};
+  while (wait4(pid, &st, 0, &ru) < 0 && errno == EINTR) {
+  }
+  Timed t;
+  t.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  auto tv_ms = [](const timeval& tv) {
+    return static_cast<double>(tv.tv_sec) * 1e3 + static_cast<double>(tv.tv_usec) / 1e3;
+  };
+  t.cpu_ms = tv_ms(ru.ru_utime) + tv_ms(ru.ru_stime);
+  t.peak_rss_bytes = std::strtoull(drive::ReadFile(rss_path).c_str(), nullptr, 10);
+  std::remove(rss_path.c_str());
+  t.exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  t.out = drive::ReadFile(out_path);
+  t.err = drive::ReadFile(err_path);
+  return t;
+}
+
+Status Failed(const std::string& what, const Timed& t) {
+  return Status::Internal(fmt::format("{} exited with status {}: {}", what, t.exit_code,
+                                      t.err.substr(0, std::min<size_t>(t.err.size(), 2000))));
 }
 
 }  // namespace agentperf::bench

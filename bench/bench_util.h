@@ -22,6 +22,26 @@ void RemoveTree(const std::string& dir);
 using drive::FreeLoopbackPort;  // a loopback port that was free a moment ago
 std::string SelfExe();
 
+// A child process run to completion (RunTimed).
+struct Timed {
+  int exit_code = -1;
+  double ms = 0;      // wall, fork to exit
+  double cpu_ms = 0;  // user + system of the process (and its waited-for children)
+  // The process's own peak resident set when it is agentperf (written to
+  // $AGENTPERF_PEAK_RSS_FILE by the child; rusage would include this
+  // process's peak), else 0.
+  uint64_t peak_rss_bytes = 0;
+  std::string out, err;
+};
+// Runs argv to completion with `env` (nullptr: this process's, plus
+// AGENTPERF_PEAK_RSS_FILE), stdin from
+// /dev/null, stdout and stderr into files `prefix`.out / .err (read back into
+// the result); times fork to exit.
+Result<Timed> RunTimed(const std::vector<std::string>& argv, const std::vector<std::string>* env,
+                       const std::string& prefix);
+// "<what> exited with status N: <start of its stderr>".
+Status Failed(const std::string& what, const Timed& t);
+
 // A child `agentperf serve` on 127.0.0.1.
 class ChildServer {
  public:

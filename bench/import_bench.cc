@@ -23,57 +23,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Timed {
-  int exit_code = -1;
-  double ms = 0;      // wall, fork to exit
-  double cpu_ms = 0;  // user + system of the process (and its waited-for children)
-  std::string out, err;
-};
-
-// Runs argv to completion with `env` (nullptr: this process's), stdout and
-// stderr into files under `prefix`; times fork to exit.
-Result<Timed> RunTimed(const std::vector<std::string>& argv, const std::vector<std::string>* env,
-                       const std::string& prefix) {
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  std::vector<char*> envp;
-  if (env != nullptr) {
-    for (const auto& e : *env) envp.push_back(const_cast<char*>(e.c_str()));
-    envp.push_back(nullptr);
-  }
-  const std::string out_path = prefix + ".out", err_path = prefix + ".err";
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&fa, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  const auto t0 = std::chrono::steady_clock::now();
-  pid_t pid = -1;
-  int rc = posix_spawn(&pid, args[0], &fa, nullptr, args.data(), env != nullptr ? envp.data() : environ);
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) return Status::IOError(fmt::format("cannot start {}: {}", argv[0], std::strerror(rc)));
-  int st = 0;
-  struct rusage ru {};
-  while (wait4(pid, &st, 0, &ru) < 0 && errno == EINTR) {
-  }
-  Timed t;
-  t.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-  auto tv_ms = [](const timeval& tv) {
-    return static_cast<double>(tv.tv_sec) * 1e3 + static_cast<double>(tv.tv_usec) / 1e3;
-  };
-  t.cpu_ms = tv_ms(ru.ru_utime) + tv_ms(ru.ru_stime);
-  t.exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-  t.out = drive::ReadFile(out_path);
-  t.err = drive::ReadFile(err_path);
-  return t;
-}
-
-Status Failed(const std::string& what, const Timed& t) {
-  return Status::Internal(fmt::format("{} exited with status {}: {}", what, t.exit_code,
-                                      t.err.substr(0, std::min<size_t>(t.err.size(), 2000))));
-}
-
 // Reads a file once so that the first timed reader does not pay for the disk.
 uint64_t WarmPageCache(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

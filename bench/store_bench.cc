@@ -280,12 +280,8 @@ int RunStoreBench(const StoreBenchOptions& o) {
     fmt::print(stderr, "agentperf: error: --events, --batch, --sql-batch, --clients and --warm must be positive\n");
     return 2;
   }
-  auto shared = FindSharedDir(o.shared_dir);
-  if (!shared.ok()) {
-    fmt::print(stderr, "agentperf: error: {}\n", shared.status().message());
-    return 1;
-  }
-  auto trace = TokenTrace::Load(TokenTracePath(*shared));
+  std::string trace_path;
+  auto trace = LoadTokenTrace(o.shared_dir, &trace_path);
   if (!trace.ok()) {
     fmt::print(stderr, "agentperf: error: {}\n", trace.status().message());
     return 1;
@@ -302,7 +298,7 @@ int RunStoreBench(const StoreBenchOptions& o) {
   const int64_t now = WallMicros();
   const int64_t start_us = (now / kMicrosPerDay - 31) * kMicrosPerDay;
   const double gap_us = 30.0 * static_cast<double>(kMicrosPerDay) / static_cast<double>(o.events);
-  Progress(fmt::format("generating {} events (seed {}, token sizes from {})", o.events, o.seed, TokenTracePath(*shared)));
+  Progress(fmt::format("generating {} events (seed {}, token sizes from {})", o.events, o.seed, trace_path));
   DataSet data;
   {
     int64_t g0 = MonotonicNanos();

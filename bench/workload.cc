@@ -178,16 +178,18 @@ Result<std::string> FindSharedDir(const std::string& option) {
       looked));
 }
 
+Result<TokenTrace> LoadTokenTrace(const std::string& option, std::string* path) {
+  AP_ASSIGN_OR_RETURN(std::string dir, FindSharedDir(option));
+  const std::string p = TokenTracePath(dir);
+  if (path != nullptr) *path = p;
+  return TokenTrace::Load(p);
+}
+
 const TokenTrace& DefaultTokenTrace() {
   static std::once_flag once;
   static TokenTrace* trace = nullptr;
   std::call_once(once, [] {
-    auto dir = FindSharedDir();
-    if (!dir.ok()) {
-      fmt::print(stderr, "agentperf: error: {}\n", dir.status().message());
-      std::exit(1);
-    }
-    auto t = TokenTrace::Load(TokenTracePath(*dir));
+    auto t = LoadTokenTrace();
     if (!t.ok()) {
       fmt::print(stderr, "agentperf: error: {}\n", t.status().message());
       std::exit(1);

@@ -59,6 +59,8 @@ class TokenTrace {
 Result<std::string> FindSharedDir(const std::string& option = "");
 // <shared>/data/llm-traces/AzureLLMInferenceTrace_conv.csv
 std::string TokenTracePath(const std::string& shared_dir);
+// FindSharedDir(option), then the trace at TokenTracePath (its path in *path).
+Result<TokenTrace> LoadTokenTrace(const std::string& option = "", std::string* path = nullptr);
 // The default trace, loaded once per process (thread-safe). Exits the
 // process with a clear message when the file cannot be found or read.
 const TokenTrace& DefaultTokenTrace();
