@@ -124,6 +124,10 @@ Result<HttpResponse> HttpClient::DoRequest(std::string_view method, std::string_
                                            std::string_view content_type, const HttpHeaders& extra_headers) {
   AP_RETURN_IF_ERROR(BuildHead(method, path, body, content_type, extra_headers));  // message names the culprit
   const bool head_request = method == "HEAD";
+  // Set when a request on a reused connection got no answer and is being resent:
+  // if the resend cannot even connect, the first send's outcome is unknown, so
+  // that error (not "connection refused", which means "never sent") is returned.
+  Status first_failure;
   for (int attempt = 0;; ++attempt) {
     bool reused = false;
     if (fd_ >= 0) {
@@ -137,7 +141,7 @@ Result<HttpResponse> HttpClient::DoRequest(std::string_view method, std::string_
       }
     }
     if (fd_ < 0) {
-      if (Status s = Connect(); !s.ok()) return s.WithContext(Describe(method, path));
+      if (Status s = Connect(); !s.ok()) return (first_failure.ok() ? s : first_failure).WithContext(Describe(method, path));
     }
     retryable_ = false;
     bytes_received_ = 0;
@@ -158,7 +162,10 @@ Result<HttpResponse> HttpClient::DoRequest(std::string_view method, std::string_
       return response;
     }
     Close();
-    if (reused && attempt == 0 && retryable_ && bytes_received_ == 0) continue;  // stale keep-alive
+    if (reused && attempt == 0 && retryable_ && bytes_received_ == 0) {  // stale keep-alive
+      first_failure = sent.ok() ? got : sent;
+      continue;
+    }
     return (sent.ok() ? got : sent).WithContext(Describe(method, path));
   }
 }

@@ -170,7 +170,7 @@ class ScriptedServer {
         })) {}
   ~ScriptedServer() {
     Join();
-    close(listen_fd_);
+    if (listen_fd_ >= 0) close(listen_fd_);
   }
 
   void Join() {
@@ -187,6 +187,11 @@ class ScriptedServer {
   bool HasPendingConnection(int timeout_ms) {
     pollfd p{listen_fd_, POLLIN, 0};
     return poll(&p, 1, timeout_ms) > 0;
+  }
+  // Closes the listening socket: later connects are refused.
+  void StopListening() {
+    close(listen_fd_);
+    listen_fd_ = -1;
   }
   // Accepts the next connection (waits up to 5 s; on timeout all I/O fails).
   std::unique_ptr<Conn> Accept() {
@@ -359,6 +364,28 @@ TEST(HttpClientTest, ResendsOnceWhenReusedConnectionClosesBeforeAnswering) {
   ASSERT_EQ(server.requests.size(), 3u);
   EXPECT_EQ(server.requests[1].body, "batch");
   EXPECT_EQ(server.requests[2].body, "batch");
+}
+
+// The server read the resent-able request, closed without answering and stopped
+// listening: the request may have been processed, so the error must not claim
+// "connection refused" (which callers read as "never sent").
+TEST(HttpClientTest, FailedResendReportsTheUnansweredRequestNotTheRefusal) {
+  ScriptedServer server([](ScriptedServer& s) {
+    auto conn = s.Accept();
+    if (!conn->Serve(kOk2) || !conn->Read()) return;
+    s.StopListening();
+    conn->Close();
+  });
+  HttpClient client(server.url(), TestOptions());
+  ASSERT_TRUE(client.Get("/1").ok());
+  Result<HttpResponse> resp = client.Post("/2", "batch");
+  server.Join();
+  ASSERT_FALSE(resp.ok());
+  EXPECT_EQ(resp.status().code(), StatusCode::kUnavailable);
+  EXPECT_FALSE(Contains(resp.status(), "connection refused")) << resp.status().ToString();
+  EXPECT_TRUE(Contains(resp.status(), "closed the connection before sending a response")) << resp.status().ToString();
+  ASSERT_EQ(server.requests.size(), 2u);
+  EXPECT_EQ(server.requests[1].body, "batch");
 }
 
 // After the response has started, or on a fresh connection, a dead server is

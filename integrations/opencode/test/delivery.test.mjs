@@ -18,7 +18,7 @@ test("collector down: nothing thrown, everything spooled at exit, drained by the
   const p = await startPlugin({ url: await deadUrl(), dir });
   const r = await p.replay(recorderEvents());
   assert.equal(r.settled, r.calls, "every hook call finished");
-  await sleep(300); // a few refused connections
+  await p.settle({ quietMs: 300 }); // at least one refused connection
   const { code, stderr } = await p.exit();
   assert.equal(code, 0);
   assert.equal(stderr, "");
@@ -39,7 +39,7 @@ test("collector down: nothing thrown, everything spooled at exit, drained by the
   const c = await startCollector();
   const p2 = await startPlugin({ url: c.url, dir });
   assert.ok(await c.waitFor((col) => col.events.length >= 10));
-  await sleep(100);
+  await p2.settle();
   await p2.exit();
   await c.close();
   assert.deepEqual(c.events, spooled, "the spool is sent as written");
@@ -79,7 +79,7 @@ test("queue overflow: the newest events are dropped and counted", async () => {
   await c.waitFor((col) => col.requests.length >= 1);
   answer = 200;
   assert.ok(await c.waitFor((col) => col.events.length >= 3));
-  await sleep(100);
+  await p.settle();
   const { stderr } = await p.exit();
   await c.close();
   const stats = p.stats();
@@ -102,7 +102,7 @@ test("400 with a line drops that event only; 401 stops sending", async () => {
   const p = await startPlugin({ url: c.url, dir: tempDir() });
   await p.replay(recorderEvents());
   assert.ok(await c.waitFor((col) => col.events.length >= 8));
-  await sleep(200);
+  await p.settle();
   await p.exit();
   await c.close();
   assert.equal(c.events.length, 8);
@@ -114,7 +114,7 @@ test("400 with a line drops that event only; 401 stops sending", async () => {
   const p401 = await startPlugin({ url: c401.url, dir, env: { AGENTPERF_TOKEN: "secret" } });
   await p401.replay(recorderEvents());
   await c401.waitFor((col) => col.requests.length >= 1);
-  await sleep(300);
+  await p401.settle({ quietMs: 300 });
   const { stderr } = await p401.exit();
   await c401.close();
   assert.equal(c401.requests.length, 1, "no retries after 401");

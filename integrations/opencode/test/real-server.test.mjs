@@ -19,7 +19,8 @@ async function startServer(dir) {
   const url = await deadUrl();
   server = spawn(bin, ["serve", "--data", path.join(dir, "data"), "--listen", url.slice("http://".length), "--log-level", "warn"],
     { stdio: ["ignore", "ignore", "inherit"] });
-  for (let i = 0; i < 200; i++) {
+  // Generous: under a sanitizer on a busy CI machine the store opens slowly.
+  for (const until = Date.now() + 60000; Date.now() < until;) {
     try { if ((await fetch(url + "/v1/status")).ok) return url; } catch { /* not yet */ }
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -44,7 +45,9 @@ test("agentperf serve accepts every span the plugin sends", async () => {
     ev(t0 + 2011, "session.updated", { sessionID: ses, info: sessionInfo(ses, t0, t0 + 2010) }),
   ];
   const events = [...recorderEvents(), ...sseEvents("sse-perm.txt"), ...sseEvents("sse-perm2.txt"), ...sseEvents("sse-global.txt"), ...synthetic];
-  const p = await startPlugin({ url, dir });
+  // A busy (sanitizer) server may take longer than the default 5 s to answer;
+  // a timed-out batch would be spooled, not lost, but this test wants it sent.
+  const p = await startPlugin({ url, dir, env: { AGENTPERF_PLUGIN_TIMEOUT_MS: "60000" } });
   await p.replay(events);
   const expected = 10 + 6 + 5 + 5; // recorder, permission run, global run, synthetic
   const stored = async () => {
@@ -52,12 +55,16 @@ test("agentperf serve accepts every span the plugin sends", async () => {
     const j = await r.json();
     return j.series.flatMap((s) => s.points).reduce((a, p) => a + p.count, 0);
   };
-  for (let i = 0; i < 200 && (await stored()) < expected; i++) await new Promise((res) => setTimeout(res, 50));
-  await p.exit();
+  for (const until = Date.now() + 60000; Date.now() < until && (await stored()) < expected;) {
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  await p.settle();
+  const { stderr } = await p.exit();
   const s = p.stats();
-  assert.equal(s.rejected, 0);
-  assert.equal(s.errors, 0);
-  assert.equal(s.sent, expected);
-  assert.equal(s.spooled, 0);
+  const why = `plugin stats ${JSON.stringify(s)}; stderr ${stderr}`;
+  assert.equal(s.rejected, 0, why);
+  assert.equal(s.errors, 0, why);
+  assert.equal(s.sent, expected, why);
+  assert.equal(s.spooled, 0, why);
   assert.equal(await stored(), expected, "stored once each");
 });

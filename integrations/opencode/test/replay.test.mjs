@@ -20,7 +20,7 @@ async function replay(events) {
   // Settled: nothing more is expected once the stats file says so, but the
   // collector is the ground truth, so wait until the plugin's queue is empty.
   await c.waitFor((col) => col.events.length > 0 && col.requests.length > 0, 5000);
-  await new Promise((res) => setTimeout(res, 300));
+  await p.settle();
   const { code } = await p.exit();
   const stats = p.stats();
   await c.close();

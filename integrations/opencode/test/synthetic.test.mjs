@@ -9,14 +9,14 @@ import { killAll, startPlugin, tempDir } from "../testlib/harness.mjs";
 import { asstMsg, ev, mkId, sessionInfo, toolPart, userMsg } from "../testlib/synth.mjs";
 
 after(killAll);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function run(events, { wait = 300, env = {}, config } = {}) {
+// quiet: how long the plugin must have sent nothing before it is stopped.
+async function run(events, { quiet = 300, env = {}, config } = {}) {
   const c = await startCollector();
   const p = await startPlugin({ url: c.url, dir: tempDir(), env });
   if (config) await p.config(config);
   await p.replay(events);
-  await sleep(wait);
+  await p.settle({ quietMs: quiet });
   await p.exit();
   await c.close();
   return { events: c.events, stats: p.stats() };
@@ -70,7 +70,7 @@ test("compaction: from the compaction part to the summary step, with its tokens"
     ev(t0 + 30, "message.updated", { info: asstMsg(a, ses, u, t0 + 30, { summary: true, agent: "compaction" }) }),
     ev(t0 + 900, "message.updated", { info: asstMsg(a, ses, u, t0 + 30, { summary: true, agent: "compaction", cost: 0.25, tokens, finish: "stop", time: { created: t0 + 30, completed: t0 + 900 } }) }),
     ev(t0 + 910, "session.idle", { sessionID: ses }),
-  ], { wait: 1000 });
+  ], { quiet: 1000 });
   const c = one(events, "compaction");
   assert.equal(c.span_id, prt);
   assert.equal(c.start_ms, t0 + 15);
@@ -158,8 +158,8 @@ test("OTLP hold: with OpenTelemetry on, llm_calls wait; without it they do not",
   };
   const config = { experimental: { openTelemetry: true } };
   const env = { OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:9", AGENTPERF_PLUGIN_OTLP_HOLD_MS: "600" };
-  const held = await run(build(), { config, env, wait: 2500 });
+  const held = await run(build(), { config, env, quiet: 1500 });
   assert.deepEqual(held.events.map((e) => e.kind), ["turn", "session", "llm_call"]);
-  const plain = await run(build(), { config: {}, env, wait: 300 });
+  const plain = await run(build(), { config: {}, env, quiet: 300 });
   assert.deepEqual(plain.events.map((e) => e.kind), ["llm_call", "turn", "session"]);
 });

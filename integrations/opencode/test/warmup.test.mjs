@@ -12,7 +12,7 @@ for (const [rounds, expectRun] of [["25", true], ["0", false]]) {
   test(`AGENTPERF_PLUGIN_WARMUP=${rounds}: ${expectRun ? "warms up, sends nothing" : "no warm-up"}`, async () => {
     const c = await startCollector();
     const p = await startPlugin({ url: c.url, dir: tempDir(), env: { AGENTPERF_PLUGIN_WARMUP: rounds } });
-    await new Promise((r) => setTimeout(r, 300)); // the warm-up timer and a few flush ticks
+    await p.settle({ quietMs: 300 }); // the warm-up timer (queued first) and a few flush ticks
     await p.exit();
     await c.close();
     const s = p.stats();

@@ -53,6 +53,11 @@ export async function startPlugin({ url, dir, env = {} }) {
     hookNames: ready.hookNames,
     config: async (config) => { child.send({ cmd: "config", config }); return next(); },
     replay: async (events) => { child.send({ cmd: "replay", events }); return next(); },
+    // Resolves once the plugin has sent nothing for quietMs (see harness-child).
+    settle: async ({ quietMs = 250, timeoutMs = 30000 } = {}) => {
+      child.send({ cmd: "settle", quiet_ms: quietMs, timeout_ms: timeoutMs });
+      return next();
+    },
     exit: async () => { child.send({ cmd: "exit" }); const code = await exited; return { code, stderr }; },
     stats: () => JSON.parse(fs.readFileSync(path.join(dir, "stats.json"), "utf8")),
     spoolDir: path.join(dir, "state", "agentperf", "spool"),
