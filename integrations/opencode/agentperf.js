@@ -430,6 +430,7 @@ class Tracker {
       attrs: {
         call_id: label(p.callID), child_session_id: typeof md.sessionId === "string" ? md.sessionId : undefined,
         exit: typeof md.exit === "number" ? md.exit : undefined, permission_wait_ms: wait, wall_ms: wall,
+        output_chars: typeof st.output === "string" ? st.output.length : undefined, // UTF-16 units, O(1)
       },
     }), false);
   }

@@ -109,13 +109,13 @@ test("recorder capture (planner -> task -> tester): every span, id and number", 
   assert.equal(task.start_ms, 1795487569208);
   assert.equal(task.end_ms, 1795487570609);
   assert.equal(task.status, "ok");
-  assert.deepEqual(task.attrs, { call_id: "call_23", child_session_id: TESTER, permission_wait_ms: 0, wall_ms: 1401 });
+  assert.deepEqual(task.attrs, { call_id: "call_23", child_session_id: TESTER, permission_wait_ms: 0, wall_ms: 1401, output_chars: 151 });
   const bash = byId(events, "tool_call", "prt_20b661616001e4atyDAQ35PirG");
   assert.equal(bash.session_id, TESTER);
   assert.equal(bash.agent, "tester");
   assert.equal(bash.start_ms, 1795487569599);
   assert.equal(bash.end_ms, 1795487569804);
-  assert.deepEqual(bash.attrs, { call_id: "call_24", exit: 0, permission_wait_ms: 0, wall_ms: 205 });
+  assert.deepEqual(bash.attrs, { call_id: "call_24", exit: 0, permission_wait_ms: 0, wall_ms: 205, output_chars: 16 });
 });
 
 test("permission capture (sse-perm + sse-perm2): the wait is taken out of the bash tool", async () => {

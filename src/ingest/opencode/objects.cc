@@ -65,6 +65,16 @@ Status GetStr(od::value& v, std::string* out) {
   return Status::OK();
 }
 
+// UTF-16 code units of valid UTF-8: one per code point, two for those
+// above U+FFFF (4-byte sequences). Continuation bytes count nothing.
+int64_t Utf16Length(std::string_view s) {
+  int64_t n = 0;
+  for (unsigned char c : s) {
+    if ((c & 0xC0) != 0x80) n += c >= 0xF0 ? 2 : 1;
+  }
+  return n;
+}
+
 Status GetNum(od::value& v, double* out) {
   if (IsNull(v)) return Status::OK();
   double d;
@@ -265,6 +275,15 @@ Status PartFields(od::document* docp, PartInfo* p) {
       if (IsNull(v)) return Status::OK();
       return ForFields(v, [&](std::string_view sk, od::value& x) -> Status {
         if (sk == "status") return GetStr(x, &p->status);
+        if (sk == "output") {
+          od::json_type t;
+          OC_TRY(x.type().get(t));
+          if (t != od::json_type::string) return Status::OK();
+          std::string_view out;
+          OC_TRY(x.get_string().get(out));
+          p->output_chars = Utf16Length(out);
+          return Status::OK();
+        }
         if (sk == "time") {
           if (IsNull(x)) return Status::OK();
           return ForFields(x, [&](std::string_view tk, od::value& y) -> Status {

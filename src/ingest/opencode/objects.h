@@ -74,6 +74,9 @@ struct PartInfo {
   int64_t start_ms = kNoTime, end_ms = kNoTime;
   bool has_exit = false;
   double exit = 0;
+  // state.output's length in UTF-16 code units (what JavaScript's
+  // String.length gives, so the plugin reports the same), or -1.
+  int64_t output_chars = -1;
   // step-finish
   double cost = std::numeric_limits<double>::quiet_NaN();
   Tokens tokens;

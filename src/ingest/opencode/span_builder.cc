@@ -210,6 +210,7 @@ SessionState SpanBuilder::Build(SessionUnit* unit, event::EventBatch* out) {
           .AttrStr("call_id", p.call_id)
           .AttrStr("child_session_id", p.child_session_id);
       if (p.has_exit) d.AttrNum("exit", p.exit);
+      if (p.output_chars >= 0) d.AttrNum("output_chars", static_cast<double>(p.output_chars));
       Emit(d, out);
     }
     if (!m.Terminal()) {

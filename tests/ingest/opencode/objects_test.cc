@@ -70,6 +70,7 @@ TEST(ObjectParser, ReadsToolAndStepFinishParts) {
   EXPECT_EQ(t.start_ms, 1);
   EXPECT_EQ(t.end_ms, 2);
   EXPECT_FALSE(t.has_exit);
+  EXPECT_EQ(t.output_chars, 6);
   PartInfo b;
   ASSERT_TRUE(
       p.ParsePart(
@@ -78,6 +79,11 @@ TEST(ObjectParser, ReadsToolAndStepFinishParts) {
           .ok());
   EXPECT_TRUE(b.has_exit);
   EXPECT_EQ(b.exit, 2);
+  EXPECT_EQ(b.output_chars, -1) << "no output";
+  // UTF-16 units, as JavaScript's String.length: "é" is 1, "😀" (U+1F600) is 2.
+  PartInfo u;
+  ASSERT_TRUE(p.ParsePart(R"({"type":"tool","tool":"read","state":{"status":"completed","output":"a\u00e9\ud83d\ude00 é😀"}})", &u).ok());
+  EXPECT_EQ(u.output_chars, 1 + 1 + 2 + 1 + 1 + 2);
   PartInfo f;
   ASSERT_TRUE(
       p.ParsePart(
