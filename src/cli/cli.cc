@@ -73,6 +73,14 @@ int Main(int argc, char** argv) {
       "two time windows: how a span kind's duration changed (mean, p50, p95, Mann-Whitney U, bootstrap intervals) "
       "and which agent, model, provider or tool explains it",
       SetupCompare);
+  add("outliers",
+      "spans far slower than their group's usual (agent x kind, x tool for tool calls; modified z-score from the "
+      "median and MAD), and the sessions holding most of them",
+      SetupOutliers);
+  add("correlations",
+      "per agent and model, what step, turn and tool durations go with (input tokens, steps, output size, "
+      "permission waits): Spearman rho with Benjamini-Hochberg q-values, only significant and large effects",
+      SetupCorrelations);
   add("simulate", "run a simulated component for tests and demos (llm: an OpenAI-compatible model)", SetupSimulate);
   try {
     app.parse(argc, argv);

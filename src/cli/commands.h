@@ -24,5 +24,7 @@ std::function<int()> SetupDemo(CLI::App* app);       // demo: the real opencode,
 std::function<int()> SetupReport(CLI::App* app);     // report: per-agent analysis of a window
 std::function<int()> SetupExplain(CLI::App* app);    // explain: one session's waterfall and breakdown
 std::function<int()> SetupCompare(CLI::App* app);    // compare: two windows, what changed and why
+std::function<int()> SetupOutliers(CLI::App* app);   // outliers: spans far above their group's median
+std::function<int()> SetupCorrelations(CLI::App* app);  // correlations: significant Spearman correlations
 
 }  // namespace agentperf::cli

@@ -63,6 +63,19 @@ int Fail(const Status& st) {
   return 1;
 }
 
+int PrintAnalysis(const Result<std::string>& json, bool as_json,
+                  const std::function<Result<std::string>(std::string_view)>& render) {
+  if (!json.ok()) return Fail(json.status());
+  if (as_json) {
+    fmt::print("{}\n", StdoutIsTerminal() ? PrettyJson(*json) : *json);
+    return 0;
+  }
+  auto text = render(*json);
+  if (!text.ok()) return Fail(text.status());
+  fmt::print("{}", *text);
+  return 0;
+}
+
 bool StderrIsTerminal() { return ::isatty(STDERR_FILENO) == 1; }
 bool StdoutIsTerminal() { return ::isatty(STDOUT_FILENO) == 1; }
 

@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -39,10 +40,20 @@ bool StdoutIsTerminal();
 // --color auto|always|never: auto = stdout is a terminal and NO_COLOR is unset.
 bool UseColor(const std::string& mode);
 
+// The window parameters (from, to; ms since the epoch) of --since/--from/--to.
+Result<std::vector<std::pair<std::string, std::string>>> WindowParams(const std::string& since, const std::string& from,
+                                                                      const std::string& to);
+
 // Runs an analysis endpoint (analysis/service) on the target, a local store
 // or a server (GET /v1/analysis/<endpoint>), and returns its JSON answer.
 Result<std::string> RunAnalysis(const Target& target, std::string_view endpoint,
                                 const std::vector<std::pair<std::string, std::string>>& params);
+
+// The tail every analysis command shares: on error, Fail; with --json, the
+// answer (pretty on a terminal); else render(json) printed. Returns the exit
+// status.
+int PrintAnalysis(const Result<std::string>& json, bool as_json,
+                  const std::function<Result<std::string>(std::string_view)>& render);
 
 // A plain text table with aligned columns (right-aligned numbers).
 std::string RenderTable(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows);

@@ -39,16 +39,8 @@ std::function<int()> SetupCompare(CLI::App* cmd) {
     if (!o->agent.empty()) params.emplace_back("agent", o->agent);
     if (!o->model.empty()) params.emplace_back("model", o->model);
     if (!o->tool.empty()) params.emplace_back("tool", o->tool);
-    auto json = RunAnalysis(o->target, "compare", params);
-    if (!json.ok()) return Fail(json.status());
-    if (o->json) {
-      fmt::print("{}\n", StdoutIsTerminal() ? PrettyJson(*json) : *json);
-      return 0;
-    }
-    auto text = RenderCompare(*json, RenderOptions{UseColor(o->color)});
-    if (!text.ok()) return Fail(text.status());
-    fmt::print("{}", *text);
-    return 0;
+    return PrintAnalysis(RunAnalysis(o->target, "compare", params), o->json,
+                         [&](std::string_view j) { return RenderCompare(j, RenderOptions{UseColor(o->color)}); });
   };
 }
 

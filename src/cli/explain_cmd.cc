@@ -65,16 +65,9 @@ std::function<int()> SetupExplain(CLI::App* cmd) {
   cmd->add_option("--color", o->color, "auto (on a terminal, unless NO_COLOR is set), always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
   return [o]() -> int {
-    auto json = RunAnalysis(o->target, "explain", {{"session", o->session}});
-    if (!json.ok()) return Fail(json.status());
-    if (o->json) {
-      fmt::print("{}\n", StdoutIsTerminal() ? PrettyJson(*json) : *json);
-      return 0;
-    }
-    auto text = RenderExplain(*json, o->width > 0 ? o->width : TerminalWidth(), UseColor(o->color));
-    if (!text.ok()) return Fail(text.status());
-    fmt::print("{}", *text);
-    return 0;
+    return PrintAnalysis(RunAnalysis(o->target, "explain", {{"session", o->session}}), o->json, [&](std::string_view j) {
+      return RenderExplain(j, o->width > 0 ? o->width : TerminalWidth(), UseColor(o->color));
+    });
   };
 }
 

@@ -92,16 +92,8 @@ std::function<int()> SetupReport(CLI::App* cmd) {
     analysis::Params params = std::move(window).value();
     if (!o->agent.empty()) params.emplace_back("agent", o->agent);
     if (!o->model.empty()) params.emplace_back("model", o->model);
-    auto json = RunAnalysis(o->target, "report", params);
-    if (!json.ok()) return Fail(json.status());
-    if (o->json) {
-      fmt::print("{}\n", StdoutIsTerminal() ? PrettyJson(*json) : *json);
-      return 0;
-    }
-    auto text = RenderReport(*json, RenderOptions{UseColor(o->color)});
-    if (!text.ok()) return Fail(text.status());
-    fmt::print("{}", *text);
-    return 0;
+    return PrintAnalysis(RunAnalysis(o->target, "report", params), o->json,
+                         [&](std::string_view j) { return RenderReport(j, RenderOptions{UseColor(o->color)}); });
   };
 }
 

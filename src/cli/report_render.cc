@@ -419,4 +419,106 @@ Result<std::string> RenderCompare(std::string_view json, const RenderOptions& op
   return out;
 }
 
+namespace {
+
+std::string Str(element e, std::string_view key) {
+  std::string_view v;
+  return e[key].get_string().get(v) == simdjson::SUCCESS ? std::string(v) : std::string();
+}
+
+// The endpoint's answer under `key` of {"window":..,key:{..}}, and the window line.
+Status Unwrap(std::string_view json, simdjson::dom::parser* parser, std::string_view key, element* inner,
+              std::string* window) {
+  element root;
+  if (parser->parse(json.data(), json.size()).get(root) != simdjson::SUCCESS) {
+    return Status::Corruption(fmt::format("the {} answer is not JSON", key));
+  }
+  element w;
+  if (root[key].get(*inner) != simdjson::SUCCESS || root["window"].get(w) != simdjson::SUCCESS) {
+    return Status::Corruption(fmt::format("not a {} answer (window, {})", key, key));
+  }
+  *window = fmt::format("{} → {}", query::FormatTimeMicros(int64_t(Num(w, "from_ms")) * 1000),
+                        query::FormatTimeMicros(int64_t(Num(w, "to_ms")) * 1000));
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<std::string> RenderOutliers(std::string_view json, const RenderOptions& opt) {
+  simdjson::dom::parser parser;
+  element r;
+  std::string window;
+  AP_RETURN_IF_ERROR(Unwrap(json, &parser, "outliers", &r, &window));
+  simdjson::dom::array groups, sessions;
+  if (r["groups"].get_array().get(groups) != simdjson::SUCCESS ||
+      r["sessions"].get_array().get(sessions) != simdjson::SUCCESS) {
+    return Status::Corruption("not an outliers answer (groups, sessions)");
+  }
+  const Painter p{opt.color};
+  std::string out = p.Bold(fmt::format("agentperf outliers: spans slower than their group's median by more than "
+                                       "{} robust standard deviations",
+                                       Fixed(Num(r, "threshold"), 1))) +
+                    "\n" + p.Dim("(modified z = (duration - median) / (1.4826 MAD), per kind x agent, x tool for tools)") +
+                    "\nwindow: " + window + "\n\n";
+  Table t({"kind", "agent", "tool", "spans", "median", "MAD", "outliers", "slowest", "z", "× median", "session"},
+          "lllrrrrrrrl");
+  for (element g : groups) {
+    simdjson::dom::array spans;
+    element top;
+    const bool has_top = g["spans"].get_array().get(spans) == simdjson::SUCCESS && spans.size() > 0 &&
+                         spans.at(0).get(top) == simdjson::SUCCESS;
+    const double outliers = Num(g, "outliers");
+    t.Add({Str(g, "kind"), Str(g, "agent").empty() ? "(none)" : Str(g, "agent"), Str(g, "tool"), Count(Num(g, "count")),
+           HumanMs(Num(g, "median_ms")), HumanMs(Num(g, "mad_ms")),
+           outliers / std::max(1.0, Num(g, "count")) >= 0.05 ? p.Red(Count(outliers)) : p.Yellow(Count(outliers)),
+           has_top ? HumanMs(Num(top, "duration_ms")) : "-", has_top ? Fixed(Num(top, "z"), 1) : "-",
+           has_top ? Fixed(Num(top, "x_median"), 1) : "-", has_top ? Str(top, "session_id") : ""});
+  }
+  out += t.empty() ? "No outliers: every span is within the threshold of its group.\n" : t.Render(opt.color);
+  out += p.Dim(fmt::format("{} groups examined, {} spans read", Count(Num(r, "groups_examined")),
+                           Count(Num(r["source"], "spans_read")))) +
+         "\n";
+  if (sessions.size() > 0) {
+    out += "\n" + p.Bold("Sessions with the most outlying spans") + p.Dim("  (agentperf explain SESSION)") + "\n";
+    Table s({"session", "agent", "outlying spans", "max z"}, "llrr");
+    for (element x : sessions) {
+      s.Add({Str(x, "session_id"), Str(x, "agent"), Count(Num(x, "outlying_spans")), Fixed(Num(x, "max_z"), 1)});
+    }
+    out += s.Render(opt.color);
+  }
+  return out;
+}
+
+Result<std::string> RenderCorrelations(std::string_view json, const RenderOptions& opt) {
+  simdjson::dom::parser parser;
+  element r;
+  std::string window;
+  AP_RETURN_IF_ERROR(Unwrap(json, &parser, "correlations", &r, &window));
+  simdjson::dom::array findings;
+  if (r["findings"].get_array().get(findings) != simdjson::SUCCESS) {
+    return Status::Corruption("not a correlations answer (findings)");
+  }
+  const Painter p{opt.color};
+  std::string out = p.Bold("agentperf correlations: what durations go with") + "\n" +
+                    p.Dim(fmt::format("(Spearman rank correlation; reported when the Benjamini-Hochberg q < {} and "
+                                      "|rho| >= {})",
+                                      Num(r, "alpha"), Num(r, "min_effect"))) +
+                    "\nwindow: " + window + "\n\n";
+  Table t({"kind", "agent", "model / tool", "duration of", "grows with", "n", "rho", "q", "strength", "slope"},
+          "llllrrrrlr");
+  for (element f : findings) {
+    const std::string group = !Str(f, "tool").empty() ? Str(f, "tool") : Str(f, "model");
+    const double rho = Num(f, "rho");
+    t.Add({Str(f, "kind"), Str(f, "agent"), group, Str(f, "y"), Str(f, "x"), Count(Num(f, "n")),
+           fmt::format("{:+.2f}", rho), PValue(Num(f, "q_value")),
+           Str(f, "strength") == "strong" ? p.Red(Str(f, "strength")) : Str(f, "strength"),
+           fmt::format("{:+.3g} {}", Num(f, "slope"), Str(f, "slope_unit"))});
+  }
+  out += t.empty() ? "No significant correlation large enough to matter.\n" : t.Render(opt.color);
+  out += p.Dim(fmt::format("{} pairs tested, {} not significant or too weak, {} with too few points",
+                           Count(Num(r, "tested")), Count(Num(r, "not_significant")), Count(Num(r, "too_few")))) +
+         "\n";
+  return out;
+}
+
 }  // namespace agentperf::cli

@@ -26,6 +26,12 @@ Result<std::string> RenderExplain(std::string_view explain_json, int width, bool
 // `agentperf compare` from the /v1/analysis/compare JSON.
 Result<std::string> RenderCompare(std::string_view compare_json, const RenderOptions& options);
 
+// `agentperf outliers` from the /v1/analysis/outliers JSON.
+Result<std::string> RenderOutliers(std::string_view outliers_json, const RenderOptions& options);
+
+// `agentperf correlations` from the /v1/analysis/correlations JSON.
+Result<std::string> RenderCorrelations(std::string_view correlations_json, const RenderOptions& options);
+
 // Durations for people: "850ms", "1.24s", "12.5s", "2m05s", "1h02m"; "-" for NaN.
 std::string HumanMs(double ms);
 

@@ -1,14 +1,19 @@
 #include "analysis/service/service.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
+#include <initializer_list>
 
 #include "analysis/baseline/baseline.h"
 #include "analysis/breakdown/load.h"
 #include "analysis/breakdown/span_json.h"
 #include "analysis/breakdown/sum_shares.h"
+#include "analysis/correlate/correlate.h"
+#include "analysis/outliers/outliers.h"
 #include "analysis/decompose/attribution.h"
 #include "analysis/rootcause/compare.h"
 #include "analysis/decompose/critical_path.h"
@@ -37,14 +42,12 @@ struct Common {
 };
 
 Result<Common> ParseCommon(const Params& p, int64_t now_us) {
-  static const std::string_view kKnown[] = {"from",  "to",       "agent", "model",  "provider",
-                                            "tool",  "group_by", "kind",  "session", "method",
-                                            "before", "after"};
+  static const std::string_view kKnown[] = {"from",   "to",    "agent",     "model", "provider", "tool",
+                                            "group_by", "kind", "session",   "method", "before", "after",
+                                            "threshold", "top", "alpha", "min_effect"};
   for (const auto& [k, v] : p) {
     if (std::find(std::begin(kKnown), std::end(kKnown), k) == std::end(kKnown)) {
-      return Status::InvalidArgument(
-          fmt::format("unknown parameter '{}' (known: from, to, agent, model, provider, tool, group_by, kind, session, method, before, after)",
-                      k));
+      return Status::InvalidArgument(fmt::format("unknown parameter '{}' (known: {})", k, fmt::join(kKnown, ", ")));
     }
   }
   Common c;
@@ -133,6 +136,27 @@ Result<std::string> TimeShares(store::Store* store, const Common& c, std::string
   return json;
 }
 
+// Parameters that only some endpoints take: refused elsewhere.
+Status OnlyFor(const Params& p, std::string_view endpoint, std::initializer_list<std::string_view> names) {
+  for (std::string_view n : names) {
+    if (Find(p, n) != nullptr) return Status::InvalidArgument(fmt::format("{}: parameter '{}' does not apply", endpoint, n));
+  }
+  return Status::OK();
+}
+
+// A number parameter in [lo, hi], or `def` when absent.
+Result<double> NumberParam(const Params& p, std::string_view name, double def, double lo, double hi) {
+  const std::string* v = Find(p, name);
+  if (v == nullptr) return def;
+  double d = 0;
+  const char* end = v->data() + v->size();
+  auto [ptr, ec] = std::from_chars(v->data(), end, d);
+  if (ec != std::errc() || ptr != end || !(d >= lo && d <= hi)) {
+    return Status::InvalidArgument(fmt::format("{}: '{}' is not a number in [{}, {}]", name, *v, lo, hi));
+  }
+  return d;
+}
+
 void WriteWindow(const Common& c, JsonWriter* w) {
   w->Key("window").BeginObject().Field("from_ms", c.from_us / 1000).Field("to_ms", c.to_us / 1000).EndObject();
 }
@@ -140,7 +164,7 @@ void WriteWindow(const Common& c, JsonWriter* w) {
 }  // namespace
 
 std::vector<std::string_view> AnalysisService::Endpoints() {
-  return {"baselines", "breakdown", "compare", "explain", "report"};
+  return {"baselines", "breakdown", "compare", "correlations", "explain", "outliers", "report"};
 }
 
 Result<std::string> AnalysisService::Answer(std::string_view endpoint, const Params& params, int64_t now_us) const {
@@ -149,6 +173,8 @@ Result<std::string> AnalysisService::Answer(std::string_view endpoint, const Par
   if (endpoint == "breakdown") return Breakdown(params, now_us);
   if (endpoint == "explain") return Explain(params);
   if (endpoint == "compare") return Compare(params, now_us);
+  if (endpoint == "outliers") return Outliers(params, now_us);
+  if (endpoint == "correlations") return Correlations(params, now_us);
   return Status::NotFound(fmt::format("no analysis endpoint '{}'", endpoint));
 }
 
@@ -281,6 +307,64 @@ Result<std::string> AnalysisService::Explain(const Params& params) const {
   w.Key("spans");
   WriteSpansJson(mine, &w);
   w.Key("source").BeginObject().Field("events", stats.events).Field("scan_ms", stats.elapsed_ms).EndObject();
+  w.EndObject();
+  return w.Take();
+}
+
+Result<std::string> AnalysisService::Outliers(const Params& params, int64_t now_us) const {
+  AP_RETURN_IF_ERROR(OnlyFor(params, "outliers", {"group_by", "session", "method", "before", "after", "alpha", "min_effect"}));
+  AP_ASSIGN_OR_RETURN(Common c, ParseCommon(params, now_us));
+  OutlierSpec spec;
+  spec.from_us = c.from_us;
+  spec.to_us = c.to_us;
+  spec.filters = c.filters;
+  if (const std::string* k = Find(params, "kind")) {
+    spec.kinds.clear();
+    std::string_view rest = *k;
+    while (true) {
+      const size_t comma = rest.find(',');
+      const std::string_view name = rest.substr(0, comma);
+      event::SpanKind kind;
+      if (!event::ParseKind(name, &kind) ||
+          (kind != event::SpanKind::kTurn && kind != event::SpanKind::kLlmCall &&
+           kind != event::SpanKind::kToolCall && kind != event::SpanKind::kSession)) {
+        return Status::InvalidArgument(
+            fmt::format("kind: '{}' is not one of turn, llm_call, tool_call, session", name));
+      }
+      spec.kinds.push_back(kind);
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
+  }
+  AP_ASSIGN_OR_RETURN(spec.threshold, NumberParam(params, "threshold", spec.threshold, 1, 1000));
+  AP_ASSIGN_OR_RETURN(double top, NumberParam(params, "top", static_cast<double>(spec.top), 0, 1000));
+  spec.top = static_cast<size_t>(top);
+  AP_ASSIGN_OR_RETURN(OutlierReport r, FindOutliers(store_, spec));
+  JsonWriter w;
+  w.BeginObject();
+  WriteWindow(c, &w);
+  w.Key("outliers");
+  WriteOutliersJson(r, &w);
+  w.EndObject();
+  return w.Take();
+}
+
+Result<std::string> AnalysisService::Correlations(const Params& params, int64_t now_us) const {
+  AP_RETURN_IF_ERROR(
+      OnlyFor(params, "correlations", {"group_by", "kind", "session", "method", "before", "after", "threshold", "top"}));
+  AP_ASSIGN_OR_RETURN(Common c, ParseCommon(params, now_us));
+  CorrelationSpec spec;
+  spec.from_us = c.from_us;
+  spec.to_us = c.to_us;
+  spec.filters = c.filters;
+  AP_ASSIGN_OR_RETURN(spec.alpha, NumberParam(params, "alpha", spec.alpha, 0, 1));
+  AP_ASSIGN_OR_RETURN(spec.min_effect, NumberParam(params, "min_effect", spec.min_effect, 0, 1));
+  AP_ASSIGN_OR_RETURN(CorrelationReport r, FindCorrelations(store_, spec));
+  JsonWriter w;
+  w.BeginObject();
+  WriteWindow(c, &w);
+  w.Key("correlations");
+  WriteCorrelationsJson(r, &w);
   w.EndObject();
   return w.Take();
 }

@@ -16,6 +16,13 @@
 //   method          breakdown: exact (decompose every turn: a scan, at most
 //                   2M spans), sums (rollup sums: fast, parallel time counted
 //                   per span), auto (default: exact up to 50,000 spans)
+//   kind            outliers: comma-separated subset of turn, llm_call,
+//                   tool_call, session (default all four)
+//   threshold, top  outliers: robust z above which a span is listed
+//                   (default 3.5) and spans listed per group (default 10)
+//   alpha, min_effect
+//                   correlations: the q-value below which and the |rho| above
+//                   which a correlation is reported (defaults 0.01, 0.3)
 // Endpoints:
 //   baselines  per-group figures (analysis/baseline)
 //   breakdown  where the time went, per agent, over the window's turns
@@ -28,6 +35,12 @@
 //              the spans themselves (so a client can draw the waterfall)
 //   report     baselines by agent, by agent x tool, permission waits, and the
 //              breakdown per agent (method auto)
+//   outliers   per group (kind x agent, x tool for tool calls) the spans far
+//              above the group's median (analysis/outliers/outliers.h; one
+//              scan of the window, at most 2M spans)
+//   correlations
+//              significant Spearman correlations per agent and model
+//              (analysis/correlate/correlate.h; a sampled scan)
 // Errors: InvalidArgument for a bad parameter (its name in the message);
 // NotFound for an unknown endpoint; the store's errors otherwise.
 //
@@ -64,6 +77,8 @@ class AnalysisService {
   Result<std::string> Breakdown(const Params& params, int64_t now_us) const;
   Result<std::string> Explain(const Params& params) const;
   Result<std::string> Compare(const Params& params, int64_t now_us) const;
+  Result<std::string> Outliers(const Params& params, int64_t now_us) const;
+  Result<std::string> Correlations(const Params& params, int64_t now_us) const;
 
   store::Store* store_;
   PriceTable prices_;
