@@ -296,7 +296,7 @@ TEST(RestApiTest, WrongMethodIs405WithAllowHeader) {
     const char* allow;
   };
   for (const Case& cs : {Case{"GET", "/v1/events", "POST"}, Case{"PUT", "/v1/query", "POST"},
-                         Case{"POST", "/healthz", "GET"}, Case{"DELETE", "/v1/status", "GET"},
+                         Case{"POST", "/healthz", "GET, HEAD"}, Case{"DELETE", "/v1/status", "GET"},
                          Case{"POST", "/v1/labels/agent/values", "GET"}, Case{"POST", "/", "GET"}}) {
     auto r = c.Request(cs.method, cs.path, cs.method == std::string("GET") ? "" : "{}");
     ASSERT_TRUE(r.ok()) << cs.method << " " << cs.path;

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <thread>
 
+#include "api/rest/openapi_source.h"
 #include "api/rest/otlp_routes.h"
 #include "core/clock.h"
 #include "core/json_writer.h"
@@ -117,7 +118,7 @@ void RestApi::Handle(HttpRequest&& req, Responder respond) {
     return respond(PostQuery(req));
   }
   if (p == "/healthz") {
-    if (m != "GET" && m != "HEAD") return method_not_allowed("GET");
+    if (m != "GET" && m != "HEAD") return method_not_allowed("GET, HEAD");
     return respond(HttpResponse::Json(200, "{\"status\":\"ok\"}"));
   }
   if (p == "/v1/status") {
@@ -152,6 +153,13 @@ void RestApi::Handle(HttpRequest&& req, Responder respond) {
     name = name.substr(kLabels.size(), name.size() - kLabels.size() - kValues.size());
     return respond(LabelValues(req, name));
   }
+  if (p == "/v1/openapi.yaml") {
+    if (m != "GET") return method_not_allowed("GET");
+    HttpResponse r;
+    r.content_type = "application/yaml";
+    r.body = std::string(kOpenApiYaml);
+    return respond(std::move(r));
+  }
   if (p == "/" || p == "/index.html") {
     if (m != "GET") return method_not_allowed("GET");
     HttpResponse r;
@@ -168,11 +176,37 @@ void RestApi::Handle(HttpRequest&& req, Responder respond) {
         "<li><a href=\"/v1/labels/agent/values\">GET /v1/labels/{{name}}/values</a></li>"
         "<li><a href=\"/v1/verify\">GET /v1/verify</a>: check the stored data's checksums</li>"
         "<li>POST /v1/admin/flush: write everything in memory into column segments now</li>"
-        "<li><a href=\"/healthz\">GET /healthz</a></li></ul></body></html>\n",
+        "<li><a href=\"/healthz\">GET /healthz</a></li>"
+        "<li><a href=\"/v1/openapi.yaml\">GET /v1/openapi.yaml</a>: this API in OpenAPI 3</li></ul></body></html>\n",
         options_.version);
     return respond(std::move(r));
   }
   respond(HttpResponse::Error(404, "not_found", fmt::format("no such endpoint: {} {}", m, p)));
+}
+
+std::vector<RouteInfo> RestApi::Routes() {
+  std::vector<RouteInfo> r = {
+      {"get", "/"},
+      {"get", "/healthz"},
+      {"head", "/healthz"},
+      {"get", "/v1/status"},
+      {"post", "/v1/events"},
+      {"post", "/v1/traces"},
+      {"post", "/v1/logs"},
+      {"post", "/v1/metrics"},
+      {"post", "/v1/query"},
+      {"get", "/v1/verify"},
+      {"post", "/v1/admin/flush"},
+      {"get", "/v1/labels/{name}/values"},
+      {"get", "/v1/openapi.yaml"},
+  };
+  static const std::vector<std::string> analysis_paths = [] {
+    std::vector<std::string> paths;
+    for (std::string_view e : analysis::AnalysisService::Endpoints()) paths.push_back(fmt::format("/v1/analysis/{}", e));
+    return paths;
+  }();
+  for (const std::string& path : analysis_paths) r.push_back({"get", path});
+  return r;
 }
 
 void RestApi::PostEvents(HttpRequest&& req, Responder respond) {

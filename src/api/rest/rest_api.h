@@ -9,6 +9,8 @@
 //   GET  /v1/verify                 checksums of the stored data (read-only)
 //   POST /v1/traces, /v1/logs, /v1/metrics   OTLP/HTTP JSON (otlp_routes.h)
 //   GET  /v1/analysis/{endpoint}    the analysis engine (analysis/service/service.h)
+//   GET  /v1/openapi.yaml           docs/openapi.yaml, compiled in (Routes() must
+//                                   match its paths: tests/server/openapi_test.cc)
 // With a token configured, every request must carry "Authorization: Bearer
 // <token>" (checked before the body is read).
 //
@@ -19,6 +21,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "analysis/cost/price_table.h"
 #include "analysis/service/service.h"
@@ -40,6 +44,12 @@ struct ApiOptions {
 
 class OtlpRoutes;
 
+// One route: a lowercase method and an OpenAPI path template.
+struct RouteInfo {
+  std::string_view method;
+  std::string_view path;
+};
+
 class RestApi {
  public:
   // REQUIRES: store (and otlp, if given) outlive the RestApi. extra_status
@@ -50,6 +60,9 @@ class RestApi {
   ~RestApi();
 
   void Handle(server::HttpRequest&& request, server::Responder respond);
+  // Every route Handle answers (the alias /index.html of / aside), for the
+  // OpenAPI check.
+  static std::vector<RouteInfo> Routes();
   // From now on every request gets 503; returns once no handler is inside
   // the store any more (answers already owed still arrive through callbacks).
   void BeginShutdown();
