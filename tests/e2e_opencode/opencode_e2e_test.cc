@@ -24,10 +24,12 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <set>
 #include <thread>
 
+#include "analysis_truth.h"
 #include "ground_truth.h"
 #include "net/http_client.h"
 #include "net/url.h"
@@ -357,6 +359,88 @@ TEST(OpencodeE2E, PluginOtlpAndImportMatchOpencodeDb) {
     with_ttfc += r.ttfc_ms.has_value();
   }
   std::printf("ttfc_ms from OTLP on %d of %d steps; %d auxiliary (title) calls from OTLP\n", with_ttfc, steps, aux);
+
+  // 9. The analysis agrees with opencode.db (the golden test): the
+  // real CLI's `report` and `explain` on A (plugin) and C (import) give the
+  // figures OpenCode itself recorded (analysis_truth.h). Expected values all
+  // come from gt, plus, for A, what the db cannot know: the OTLP-only
+  // auxiliary (title) calls and the permission wait taken out of a tool.
+  {
+    const auto [first_ms, last_ms] = RunRangeMs(gt);
+    ASSERT_LT(first_ms, last_ms);
+    const int64_t from_ms = first_ms - 60000, to_ms = last_ms + 60000;
+    const GroupTruths agents_a = AgentTruth(gt, AuxCalls(ia, gt)), agents_c = AgentTruth(gt, {});
+    const GroupTruths tools_a = ToolTruth(gt, PermissionWaits(ia), /*slack_ms=*/5.0), tools_c = ToolTruth(gt, {}, 0);
+    // The scenario's agents and its failed tool are in the db, so the checks below are not vacuous.
+    for (const char* agent : {"planner", "tester", "coder", "architect", "researcher"}) {
+      EXPECT_TRUE(agents_c.count({agent, ""})) << "no step of " << agent << " in opencode.db";
+    }
+    int64_t db_tool_errors = 0;
+    for (const auto& [key, g] : tools_c) db_tool_errors += g.errors;
+    EXPECT_GE(db_tool_errors, 1) << "the researcher's read of a missing file is not an error in opencode.db";
+
+    // The planner's root session (explain's subject below).
+    std::string planner;
+    for (const auto& [id, s] : gt.sessions) {
+      if (s.agent != "planner" || !s.parent_id.empty()) continue;
+      EXPECT_TRUE(planner.empty()) << "two planner root sessions: " << planner << ", " << id;
+      planner = id;
+    }
+    ASSERT_FALSE(planner.empty()) << "no planner root session in opencode.db";
+
+    struct Analysed {
+      const char* name;
+      std::string data;
+      const RecordIndex* idx;
+      const GroupTruths *agents, *tools;
+      ReportRows agent_rows, tool_rows;
+    };
+    Analysed stores[] = {{"A (plugin)", a.data(), &ia, &agents_a, &tools_a, {}, {}},
+                      {"C (import)", tmp.Sub("c"), &ic_idx, &agents_c, &tools_c, {}, {}}};
+    for (Analysed& st : stores) {
+      SCOPED_TRACE(st.name);
+      // 9a. `agentperf report` over the whole run: per agent (llm_call) and
+      // per agent x tool (tool_call), counts, errors, tokens, recorded cost,
+      // turns, p50 and max.
+      CommandResult rep = Agentperf({"report", "--data", st.data, "--json", "--from", std::to_string(from_ms), "--to",
+                                     std::to_string(to_ms)},
+                                    tmp.Sub(fmt::format("report-{}", st.name[0])));
+      ASSERT_EQ(rep.exit_code, 0) << Describe(rep);
+      JsonDoc rd(rep.out);
+      ASSERT_TRUE(rd.ok()) << rep.out;
+      EXPECT_EQ(rd.Num("/window/from_ms").value_or(-1), double(from_ms)) << rep.out;
+      EXPECT_EQ(rd.Num("/window/to_ms").value_or(-1), double(to_ms)) << rep.out;
+      ASSERT_EQ(ParseReportRows(rep.out, "/agents", "llm_call", &st.agent_rows), "") << rep.out;
+      ASSERT_EQ(ParseReportRows(rep.out, "/tools", "tool_call", &st.tool_rows), "") << rep.out;
+      int percentile_checks = 0;
+      auto bad_agents = CompareReportRows("agents", *st.agents, st.agent_rows, /*llm=*/true, &percentile_checks);
+      EXPECT_TRUE(bad_agents.empty()) << "report on " << st.name << " vs opencode.db:\n" << Lines(bad_agents);
+      EXPECT_GT(percentile_checks, 0) << "no agent group with every step completed: p50 never checked";
+      const int agent_checks = percentile_checks;
+      auto bad_tools = CompareReportRows("tools", *st.tools, st.tool_rows, /*llm=*/false, &percentile_checks);
+      EXPECT_TRUE(bad_tools.empty()) << "report on " << st.name << " vs opencode.db:\n" << Lines(bad_tools);
+      EXPECT_GT(percentile_checks, agent_checks) << "no tool group with known durations: p50 never checked";
+
+      // 9b. `agentperf explain` of the planner's root session: the categories
+      // add up to the stored session's wall time, the subagents are the db's
+      // child sessions (tester and coder), each within its db duration.
+      ASSERT_TRUE(st.idx->count("session") && st.idx->at("session").count(planner))
+          << "planner session " << planner << " not stored in " << st.name;
+      const Record& ps = st.idx->at("session").at(planner);
+      const int64_t stored_wall_us = std::llround(ps.end_ms * 1000) - std::llround(ps.start_ms * 1000);
+      CommandResult ex = Agentperf({"explain", planner, "--data", st.data, "--json"},
+                                   tmp.Sub(fmt::format("explain-{}", st.name[0])));
+      ASSERT_EQ(ex.exit_code, 0) << Describe(ex);
+      auto bad_explain = CheckExplain(ex.out, gt, planner, stored_wall_us, {"subagent:tester", "subagent:coder"});
+      EXPECT_TRUE(bad_explain.empty()) << "explain " << planner << " on " << st.name << ":\n" << Lines(bad_explain);
+    }
+    // 9c. Import = plugin in the analysis too: the db's groups read the same on A and C.
+    auto same_agents = SameReportRows("agents", stores[0].agent_rows, stores[1].agent_rows, agents_c, /*llm=*/true,
+                                      "A", "C");
+    auto same_tools = SameReportRows("tools", stores[0].tool_rows, stores[1].tool_rows, tools_c, /*llm=*/false, "A", "C");
+    EXPECT_TRUE(same_agents.empty() && same_tools.empty())
+        << "report on A (plugin) vs C (import):\n" << Lines(same_agents) << Lines(same_tools);
+  }
 }
 
 // The collector is down during the run: the agent is unaffected (exit 0, same
