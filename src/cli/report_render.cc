@@ -515,8 +515,8 @@ Result<std::string> RenderCorrelations(std::string_view json, const RenderOption
            fmt::format("{:+.3g} {}", Num(f, "slope"), Str(f, "slope_unit"))});
   }
   out += t.empty() ? "No significant correlation large enough to matter.\n" : t.Render(opt.color);
-  out += p.Dim(fmt::format("{} pairs tested, {} not significant or too weak, {} with too few points",
-                           Count(Num(r, "tested")), Count(Num(r, "not_significant")), Count(Num(r, "too_few")))) +
+  out += p.Dim(fmt::format("{} tested, {} not significant or too weak, {} with too few points",
+                           Plural(Num(r, "tested"), "pair"), Count(Num(r, "not_significant")), Count(Num(r, "too_few")))) +
          "\n";
   return out;
 }

@@ -119,6 +119,45 @@ TEST(RenderCompare, NamesTheLikelyCause) {
   EXPECT_FALSE(RenderCompare("{}", {}).ok());
 }
 
+TEST(RenderOutliers, GroupsTheirSlowestSpanAndTheSessions) {
+  constexpr char kOutliers[] = R"({"window":{"from_ms":1767225600000,"to_ms":1767229200000},"outliers":{
+    "threshold":3.5,"method":"modified z","groups_examined":4,
+    "groups":[{"kind":"tool_call","agent":"tester","tool":"bash","count":200,"median_ms":100,"mad_ms":20,
+               "scale_ms":29.65,"scale_from":"mad","outliers":3,
+               "spans":[{"span_id":"p3","session_id":"ses_b","start_ms":1767225700000,"duration_ms":2600,
+                         "z":84.31,"x_median":26}]}],
+    "not_judged":[],
+    "sessions":[{"session_id":"ses_a","agent":"tester","outlying_spans":2,"max_z":64.08}],
+    "source":{"spans_read":220,"queries":4,"rollup_cells":8,"elapsed_ms":1}}})";
+  auto text = RenderOutliers(kOutliers, RenderOptions{false});
+  ASSERT_TRUE(text.ok()) << text.status().ToString();
+  EXPECT_NE(text->find("more than 3.5 robust standard deviations"), std::string::npos) << *text;
+  EXPECT_NE(text->find("tool_call  tester  bash    200   100ms  20ms         3    2.60s  84.3      26.0  ses_b"),
+            std::string::npos)
+      << *text;
+  EXPECT_NE(text->find("ses_a    tester               2   64.1"), std::string::npos) << *text;
+  EXPECT_NE(text->find("4 groups examined, 220 spans read"), std::string::npos) << *text;
+  EXPECT_FALSE(RenderOutliers(R"({"window":{},"report":{}})", {}).ok());
+}
+
+TEST(RenderCorrelations, OneRowPerFindingWithItsSlope) {
+  constexpr char kCorrelations[] = R"({"window":{"from_ms":1767225600000,"to_ms":1767229200000},"correlations":{
+    "alpha":0.01,"min_effect":0.3,"method":"Spearman",
+    "findings":[{"kind":"llm_call","agent":"coder","model":"m-big","x":"tokens.input","y":"duration_ms","n":200,
+                 "rho":0.93,"p_value":1e-80,"q_value":2e-80,"strength":"strong","slope":50,
+                 "slope_unit":"ms per 1k tokens"}],
+    "tested":6,"not_significant":1,"too_few":1,"constant":1,"source":{"spans_read":610,"block_stride":1}}})";
+  auto text = RenderCorrelations(kCorrelations, RenderOptions{false});
+  ASSERT_TRUE(text.ok()) << text.status().ToString();
+  EXPECT_NE(text->find("llm_call  coder  m-big         duration_ms  tokens.input  200  +0.93  2.0e-80  strong    "
+                       "+50 ms per 1k tokens"),
+            std::string::npos)
+      << *text;
+  EXPECT_NE(text->find("6 pairs tested, 1 not significant or too weak, 1 with too few points"), std::string::npos)
+      << *text;
+  EXPECT_FALSE(RenderCorrelations("{}", {}).ok());
+}
+
 TEST(RenderReport, RejectsOtherJson) {
   EXPECT_FALSE(RenderReport("{}", {}).ok());
   EXPECT_FALSE(RenderReport("not json", {}).ok());

@@ -1,6 +1,7 @@
 // `agentperf report`: from a data directory and from a running server, the
 // same text; the figures are those of the stored events; bad options fail
 // with a clear message.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -103,6 +104,72 @@ TEST(ReportCli, ExplainsAnEmptyWindowAndRejectsBadOptions) {
   ProcessResult order = Agentperf({"report", "--data", dir.Sub("data"), "--from", "2026-01-02", "--to", "2026-01-01"});
   EXPECT_EQ(order.exit_code, 1);
   EXPECT_NE(order.err.find("from must be before to"), std::string::npos) << order.err;
+}
+
+// 40 tester bash calls of 100-139 ms and one of 5 s (in session ses_slow);
+// 40 coder steps whose duration grows with their input tokens.
+std::string FindingsEvents() {
+  std::vector<std::string> lines;
+  for (int i = 0; i < 41; ++i) {
+    lines.push_back(EventJson()
+                        .Set("kind", "tool_call")
+                        .Set("span_id", "t" + std::to_string(i))
+                        .Set("session_id", i == 40 ? "ses_slow" : "ses_" + std::to_string(i % 4))
+                        .Set("agent", "tester")
+                        .Set("tool", "bash")
+                        .Set("start_ms", kBaseMs + i * 1000)
+                        .Set("duration_ms", i == 40 ? 5000 : 100 + i)
+                        .Str());
+    if (i == 40) break;
+    lines.push_back(EventJson()
+                        .Set("span_id", "c" + std::to_string(i))
+                        .Set("agent", "coder")
+                        .Set("model", "m-big")
+                        .Set("start_ms", kBaseMs + i * 1000 + 500)
+                        .Set("duration_ms", 1000 + 50 * i + (i % 3) * 7)
+                        .Raw("tokens", fmt::format(R"({{"input":{},"output":100}})", 1000 * (i + 1)))
+                        .Str());
+  }
+  return testing::Ndjson(lines);
+}
+
+TEST(FindingsCli, OutliersAndCorrelationsFromTheDataDirectoryAndTheServer) {
+  testing::TempDir dir;
+  const std::string file = dir.Sub("events.ndjson");
+  std::ofstream(file) << FindingsEvents();
+  const std::string data = dir.Sub("data");
+  ProcessResult in = Agentperf({"ingest", "--data", data, file});
+  ASSERT_EQ(in.exit_code, 0) << in.err;
+
+  ProcessResult outliers = Agentperf(With({"outliers", "--data", data}, kWindow));
+  ASSERT_EQ(outliers.exit_code, 0) << outliers.err;
+  EXPECT_NE(outliers.out.find("tool_call  tester  bash"), std::string::npos) << outliers.out;
+  EXPECT_NE(outliers.out.find("ses_slow"), std::string::npos) << outliers.out;
+  EXPECT_EQ(outliers.out.find("coder"), std::string::npos) << "the coder's steps are spread evenly\n" << outliers.out;
+  ProcessResult oj = Agentperf(With({"outliers", "--data", data, "--json", "--kind", "tool_call"}, kWindow));
+  ASSERT_EQ(oj.exit_code, 0) << oj.err;
+  EXPECT_NE(oj.out.find(R"("span_id":"t40")"), std::string::npos) << oj.out;
+  EXPECT_NE(oj.out.find(R"("outliers":1,)"), std::string::npos) << oj.out;
+
+  ProcessResult corr = Agentperf(With({"correlations", "--data", data}, kWindow));
+  ASSERT_EQ(corr.exit_code, 0) << corr.err;
+  EXPECT_NE(corr.out.find("coder  m-big"), std::string::npos) << corr.out;
+  EXPECT_NE(corr.out.find("tokens.input"), std::string::npos) << corr.out;
+  ProcessResult bad = Agentperf(With({"correlations", "--data", data, "--alpha", "2"}, kWindow));
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("alpha"), std::string::npos) << bad.err;
+
+  testing::TestServerOptions so;
+  so.store.data_dir = data;
+  testing::TestServer server(so);
+  ProcessResult ro = Agentperf(With({"outliers", "--server", server.url()}, kWindow));
+  ASSERT_EQ(ro.exit_code, 0) << ro.err;
+  ProcessResult rc = Agentperf(With({"correlations", "--server", server.url()}, kWindow));
+  ASSERT_EQ(rc.exit_code, 0) << rc.err;
+  // The same answers, but for the time the scan took.
+  auto strip = [](std::string s) { return s.substr(0, s.find("groups examined")); };
+  EXPECT_EQ(strip(ro.out), strip(outliers.out));
+  EXPECT_EQ(rc.out, corr.out);
 }
 
 // A planner turn that hands work to a tester through `task`; a permission
