@@ -40,6 +40,18 @@ bool StdoutIsTerminal();
 // --color auto|always|never: auto = stdout is a terminal and NO_COLOR is unset.
 bool UseColor(const std::string& mode);
 
+// The options of the windowed analysis commands (report, outliers,
+// correlations): where the data is, the window, label filters, --json,
+// --color. Params() gives the endpoint's window and filter parameters.
+struct AnalysisOptions {
+  Target target;
+  std::string since = "7d", from, to, agent, model, tool;
+  bool json = false;
+  std::string color = "auto";
+  Result<std::vector<std::pair<std::string, std::string>>> Params() const;
+};
+void AddAnalysisOptions(CLI::App* cmd, AnalysisOptions* o, std::string_view endpoint);
+
 // The window parameters (from, to; ms since the epoch) of --since/--from/--to.
 Result<std::vector<std::pair<std::string, std::string>>> WindowParams(const std::string& since, const std::string& from,
                                                                       const std::string& to);

@@ -16,33 +16,13 @@ namespace agentperf::cli {
 
 namespace {
 
-struct FindingsOptions {
-  Target target;
-  std::string since = "7d", from, to, agent, model, tool;
+struct FindingsOptions : AnalysisOptions {
   std::string kind, threshold, top, alpha, min_effect;
-  bool json = false;
-  std::string color = "auto";
 };
 
-void AddWindowAndFilters(CLI::App* cmd, FindingsOptions* o, std::string_view endpoint) {
-  AddTargetOptions(cmd, &o->target);
-  cmd->add_option("--since", o->since, "window ending now: 30m, 24h, 7d ... (default 7d)");
-  cmd->add_option("--from", o->from, "window start (ms since epoch, ISO time, or -1h); overrides --since");
-  cmd->add_option("--to", o->to, "window end (default now)");
-  cmd->add_option("--agent", o->agent, "only this agent (a|b for several)");
-  cmd->add_option("--model", o->model, "only this model (a|b for several)");
-  cmd->add_option("--tool", o->tool, "only this tool (a|b for several)");
-  cmd->add_flag("--json", o->json, fmt::format("print the JSON answer (as GET /v1/analysis/{})", endpoint));
-  cmd->add_option("--color", o->color, "auto (on a terminal, unless NO_COLOR is set), always, never")
-      ->check(CLI::IsMember({"auto", "always", "never"}));
-}
-
 Result<analysis::Params> BuildParams(const FindingsOptions& o,
-                                std::initializer_list<std::pair<const char*, const std::string*>> extra) {
-  AP_ASSIGN_OR_RETURN(analysis::Params params, WindowParams(o.since, o.from, o.to));
-  for (const auto& [name, value] : {std::pair{"agent", &o.agent}, {"model", &o.model}, {"tool", &o.tool}}) {
-    if (!value->empty()) params.emplace_back(name, *value);
-  }
+                                     std::initializer_list<std::pair<const char*, const std::string*>> extra) {
+  AP_ASSIGN_OR_RETURN(analysis::Params params, o.Params());
   for (const auto& [name, value] : extra) {
     if (!value->empty()) params.emplace_back(name, *value);
   }
@@ -53,7 +33,7 @@ Result<analysis::Params> BuildParams(const FindingsOptions& o,
 
 std::function<int()> SetupOutliers(CLI::App* cmd) {
   auto o = std::make_shared<FindingsOptions>();
-  AddWindowAndFilters(cmd, o.get(), "outliers");
+  AddAnalysisOptions(cmd, o.get(), "outliers");
   cmd->add_option("--kind", o->kind, "span kinds examined, comma-separated: turn, llm_call, tool_call, session (default all)");
   cmd->add_option("--threshold", o->threshold, "robust z above which a span is an outlier (default 3.5)");
   cmd->add_option("--top", o->top, "outlying spans listed per group (default 10)");
@@ -67,7 +47,7 @@ std::function<int()> SetupOutliers(CLI::App* cmd) {
 
 std::function<int()> SetupCorrelations(CLI::App* cmd) {
   auto o = std::make_shared<FindingsOptions>();
-  AddWindowAndFilters(cmd, o.get(), "correlations");
+  AddAnalysisOptions(cmd, o.get(), "correlations");
   cmd->add_option("--alpha", o->alpha, "report when the Benjamini-Hochberg q-value is below this (default 0.01)");
   cmd->add_option("--min-effect", o->min_effect, "and |rho| is at least this (default 0.3)");
   return [o]() -> int {

@@ -1,4 +1,5 @@
-// agentperf report [--since 7d | --from T --to T] [--agent A] [--json]
+// agentperf report [--since 7d | --from T --to T] [--agent A] [--model M] [--tool T] [--json]
+// and what the analysis commands share (cli/common.h: AnalysisOptions, RunAnalysis, WindowParams).
 #include <fmt/format.h>
 
 #include <cstdlib>
@@ -14,17 +15,6 @@
 #include "query/time_parse.h"
 
 namespace agentperf::cli {
-
-namespace {
-
-struct ReportOptions {
-  Target target;
-  std::string since = "7d", from, to, agent, model;
-  bool json = false;
-  std::string color = "auto";
-};
-
-}  // namespace
 
 bool UseColor(const std::string& mode) {
   if (mode == "always") return true;
@@ -75,24 +65,34 @@ Result<std::string> RunAnalysis(const Target& target, std::string_view endpoint,
   return service.Answer(endpoint, params, WallMicros());
 }
 
-std::function<int()> SetupReport(CLI::App* cmd) {
-  auto o = std::make_shared<ReportOptions>();
+Result<analysis::Params> AnalysisOptions::Params() const {
+  AP_ASSIGN_OR_RETURN(analysis::Params params, WindowParams(since, from, to));
+  for (const auto& [name, value] : {std::pair{"agent", &agent}, {"model", &model}, {"tool", &tool}}) {
+    if (!value->empty()) params.emplace_back(name, *value);
+  }
+  return params;
+}
+
+void AddAnalysisOptions(CLI::App* cmd, AnalysisOptions* o, std::string_view endpoint) {
   AddTargetOptions(cmd, &o->target);
   cmd->add_option("--since", o->since, "window ending now: 30m, 24h, 7d ... (default 7d)");
   cmd->add_option("--from", o->from, "window start (ms since epoch, ISO time, or -1h); overrides --since");
   cmd->add_option("--to", o->to, "window end (default now)");
   cmd->add_option("--agent", o->agent, "only this agent (a|b for several)");
   cmd->add_option("--model", o->model, "only this model (a|b for several)");
-  cmd->add_flag("--json", o->json, "print the JSON answer (as GET /v1/analysis/report)");
+  cmd->add_option("--tool", o->tool, "only this tool (a|b for several)");
+  cmd->add_flag("--json", o->json, fmt::format("print the JSON answer (as GET /v1/analysis/{})", endpoint));
   cmd->add_option("--color", o->color, "auto (on a terminal, unless NO_COLOR is set), always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
+}
+
+std::function<int()> SetupReport(CLI::App* cmd) {
+  auto o = std::make_shared<AnalysisOptions>();
+  AddAnalysisOptions(cmd, o.get(), "report");
   return [o]() -> int {
-    auto window = WindowParams(o->since, o->from, o->to);
-    if (!window.ok()) return Fail(window.status());
-    analysis::Params params = std::move(window).value();
-    if (!o->agent.empty()) params.emplace_back("agent", o->agent);
-    if (!o->model.empty()) params.emplace_back("model", o->model);
-    return PrintAnalysis(RunAnalysis(o->target, "report", params), o->json,
+    auto params = o->Params();
+    if (!params.ok()) return Fail(params.status());
+    return PrintAnalysis(RunAnalysis(o->target, "report", *params), o->json,
                          [&](std::string_view j) { return RenderReport(j, RenderOptions{UseColor(o->color)}); });
   };
 }

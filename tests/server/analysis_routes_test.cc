@@ -93,6 +93,14 @@ TEST_F(AnalysisRoutesTest, BadRequestsNameTheProblem) {
       {"/v1/analysis/report?from=2026-01-02&to=2026-01-01", 400, "from must be before to"},
       {"/v1/analysis/report?group_by=tool", 400, "group_by"},
       {"/v1/analysis/nothing", 404, "no analysis endpoint"},
+      {"/v1/analysis/compare?before=-2d..-1d&after=-1d..now&from=-3d", 400, "unknown parameter 'from'"},
+      {"/v1/analysis/explain?session=ses_a&agent=coder", 400, "unknown parameter 'agent'"},
+      {"/v1/analysis/outliers?group_by=agent", 400, "unknown parameter 'group_by'"},
+      {"/v1/analysis/outliers?kind=sample", 400, "kind"},
+      {"/v1/analysis/outliers?threshold=abc", 400, "threshold"},
+      {"/v1/analysis/outliers?top=-1", 400, "top"},
+      {"/v1/analysis/correlations?alpha=2", 400, "alpha"},
+      {"/v1/analysis/correlations?threshold=3", 400, "unknown parameter 'threshold'"},
   };
   for (const Case& c : cases) {
     net::HttpResponse r = Get(c.path);

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
-#include <initializer_list>
+#include <functional>
 
 #include "analysis/baseline/baseline.h"
 #include "analysis/breakdown/load.h"
@@ -42,14 +42,6 @@ struct Common {
 };
 
 Result<Common> ParseCommon(const Params& p, int64_t now_us) {
-  static const std::string_view kKnown[] = {"from",   "to",    "agent",     "model", "provider", "tool",
-                                            "group_by", "kind", "session",   "method", "before", "after",
-                                            "threshold", "top", "alpha", "min_effect"};
-  for (const auto& [k, v] : p) {
-    if (std::find(std::begin(kKnown), std::end(kKnown), k) == std::end(kKnown)) {
-      return Status::InvalidArgument(fmt::format("unknown parameter '{}' (known: {})", k, fmt::join(kKnown, ", ")));
-    }
-  }
   Common c;
   c.to_us = now_us;
   if (const std::string* to = Find(p, "to")) {
@@ -136,14 +128,6 @@ Result<std::string> TimeShares(store::Store* store, const Common& c, std::string
   return json;
 }
 
-// Parameters that only some endpoints take: refused elsewhere.
-Status OnlyFor(const Params& p, std::string_view endpoint, std::initializer_list<std::string_view> names) {
-  for (std::string_view n : names) {
-    if (Find(p, n) != nullptr) return Status::InvalidArgument(fmt::format("{}: parameter '{}' does not apply", endpoint, n));
-  }
-  return Status::OK();
-}
-
 // A number parameter in [lo, hi], or `def` when absent.
 Result<double> NumberParam(const Params& p, std::string_view name, double def, double lo, double hi) {
   const std::string* v = Find(p, name);
@@ -161,13 +145,48 @@ void WriteWindow(const Common& c, JsonWriter* w) {
   w->Key("window").BeginObject().Field("from_ms", c.from_us / 1000).Field("to_ms", c.to_us / 1000).EndObject();
 }
 
+// {"window":{..},"<key>":<what write writes>}
+std::string InWindow(const Common& c, std::string_view key, const std::function<void(JsonWriter*)>& write) {
+  JsonWriter w;
+  w.BeginObject();
+  WriteWindow(c, &w);
+  w.Key(key);
+  write(&w);
+  w.EndObject();
+  return w.Take();
+}
+
 }  // namespace
 
 std::vector<std::string_view> AnalysisService::Endpoints() {
   return {"baselines", "breakdown", "compare", "correlations", "explain", "outliers", "report"};
 }
 
+// The parameters each endpoint takes; any other is refused by name.
+Status CheckParams(std::string_view endpoint, const Params& params) {
+  static const std::vector<std::pair<std::string_view, std::vector<std::string_view>>> kTaken = {
+      {"baselines", {"from", "to", "agent", "model", "provider", "tool", "group_by", "kind"}},
+      {"breakdown", {"from", "to", "agent", "model", "provider", "tool", "method"}},
+      {"compare", {"before", "after", "kind", "agent", "model", "provider", "tool"}},
+      {"correlations", {"from", "to", "agent", "model", "provider", "tool", "alpha", "min_effect"}},
+      {"explain", {"session"}},
+      {"outliers", {"from", "to", "agent", "model", "provider", "tool", "kind", "threshold", "top"}},
+      {"report", {"from", "to", "agent", "model", "provider", "tool"}},
+  };
+  for (const auto& [name, taken] : kTaken) {
+    if (name != endpoint) continue;
+    for (const auto& [k, v] : params) {
+      if (std::find(taken.begin(), taken.end(), k) == taken.end()) {
+        return Status::InvalidArgument(
+            fmt::format("{}: unknown parameter '{}' (it takes: {})", endpoint, k, fmt::join(taken, ", ")));
+      }
+    }
+  }
+  return Status::OK();
+}
+
 Result<std::string> AnalysisService::Answer(std::string_view endpoint, const Params& params, int64_t now_us) const {
+  AP_RETURN_IF_ERROR(CheckParams(endpoint, params));
   if (endpoint == "baselines") return Baselines(params, now_us);
   if (endpoint == "report") return Report(params, now_us);
   if (endpoint == "breakdown") return Breakdown(params, now_us);
@@ -200,9 +219,6 @@ Result<std::string> AnalysisService::Baselines(const Params& params, int64_t now
 
 Result<std::string> AnalysisService::Report(const Params& params, int64_t now_us) const {
   AP_ASSIGN_OR_RETURN(Common c, ParseCommon(params, now_us));
-  if (Find(params, "group_by") != nullptr || Find(params, "kind") != nullptr) {
-    return Status::InvalidArgument("report: group_by and kind are fixed (use /v1/analysis/baselines)");
-  }
   BaselineSpec agents;
   agents.from_us = c.from_us;
   agents.to_us = c.to_us;
@@ -234,9 +250,6 @@ Result<std::string> AnalysisService::Report(const Params& params, int64_t now_us
 
 Result<std::string> AnalysisService::Breakdown(const Params& params, int64_t now_us) const {
   AP_ASSIGN_OR_RETURN(Common c, ParseCommon(params, now_us));
-  if (Find(params, "group_by") != nullptr || Find(params, "kind") != nullptr) {
-    return Status::InvalidArgument("breakdown: group_by and kind do not apply");
-  }
   const std::string* method = Find(params, "method");
   AP_ASSIGN_OR_RETURN(std::string shares, TimeShares(store_, c, method != nullptr ? *method : "auto"));
   JsonWriter w;
@@ -260,9 +273,6 @@ Result<std::pair<int64_t, int64_t>> ParseRange(std::string_view name, const std:
 }
 
 Result<std::string> AnalysisService::Compare(const Params& params, int64_t now_us) const {
-  if (Find(params, "from") != nullptr || Find(params, "to") != nullptr || Find(params, "group_by") != nullptr) {
-    return Status::InvalidArgument("compare: use before=FROM..TO and after=FROM..TO (no from, to, group_by)");
-  }
   Params rest;  // the label filters
   for (const auto& [k, v] : params) {
     if (k != "before" && k != "after" && k != "kind") rest.emplace_back(k, v);
@@ -285,9 +295,6 @@ Result<std::string> AnalysisService::Compare(const Params& params, int64_t now_u
 Result<std::string> AnalysisService::Explain(const Params& params) const {
   const std::string* id = Find(params, "session");
   if (id == nullptr || id->empty()) return Status::InvalidArgument("explain: the session parameter is required");
-  for (const auto& [k, v] : params) {
-    if (k != "session") return Status::InvalidArgument(fmt::format("explain: unknown parameter '{}'", k));
-  }
   LoadStats stats;
   AP_ASSIGN_OR_RETURN(std::vector<decompose::Span> spans, LoadSessionSpans(store_, *id, &stats));
   decompose::SpanTree tree = decompose::BuildTree(spans);
@@ -312,7 +319,6 @@ Result<std::string> AnalysisService::Explain(const Params& params) const {
 }
 
 Result<std::string> AnalysisService::Outliers(const Params& params, int64_t now_us) const {
-  AP_RETURN_IF_ERROR(OnlyFor(params, "outliers", {"group_by", "session", "method", "before", "after", "alpha", "min_effect"}));
   AP_ASSIGN_OR_RETURN(Common c, ParseCommon(params, now_us));
   OutlierSpec spec;
   spec.from_us = c.from_us;
@@ -340,18 +346,10 @@ Result<std::string> AnalysisService::Outliers(const Params& params, int64_t now_
   AP_ASSIGN_OR_RETURN(double top, NumberParam(params, "top", static_cast<double>(spec.top), 0, 1000));
   spec.top = static_cast<size_t>(top);
   AP_ASSIGN_OR_RETURN(OutlierReport r, FindOutliers(store_, spec));
-  JsonWriter w;
-  w.BeginObject();
-  WriteWindow(c, &w);
-  w.Key("outliers");
-  WriteOutliersJson(r, &w);
-  w.EndObject();
-  return w.Take();
+  return InWindow(c, "outliers", [&](JsonWriter* w) { WriteOutliersJson(r, w); });
 }
 
 Result<std::string> AnalysisService::Correlations(const Params& params, int64_t now_us) const {
-  AP_RETURN_IF_ERROR(
-      OnlyFor(params, "correlations", {"group_by", "kind", "session", "method", "before", "after", "threshold", "top"}));
   AP_ASSIGN_OR_RETURN(Common c, ParseCommon(params, now_us));
   CorrelationSpec spec;
   spec.from_us = c.from_us;
@@ -360,13 +358,7 @@ Result<std::string> AnalysisService::Correlations(const Params& params, int64_t 
   AP_ASSIGN_OR_RETURN(spec.alpha, NumberParam(params, "alpha", spec.alpha, 0, 1));
   AP_ASSIGN_OR_RETURN(spec.min_effect, NumberParam(params, "min_effect", spec.min_effect, 0, 1));
   AP_ASSIGN_OR_RETURN(CorrelationReport r, FindCorrelations(store_, spec));
-  JsonWriter w;
-  w.BeginObject();
-  WriteWindow(c, &w);
-  w.Key("correlations");
-  WriteCorrelationsJson(r, &w);
-  w.EndObject();
-  return w.Take();
+  return InWindow(c, "correlations", [&](JsonWriter* w) { WriteCorrelationsJson(r, w); });
 }
 
 }  // namespace agentperf::analysis
