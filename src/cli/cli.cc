@@ -70,8 +70,8 @@ int Main(int argc, char** argv) {
       "went (model, tools, permission waits, retries, subagents, gaps), adding up to its wall time",
       SetupExplain);
   add("compare",
-      "two time windows: how a span kind's duration changed (mean, p50, p95, Mann-Whitney U, bootstrap intervals) "
-      "and which agent, model, provider or tool explains it",
+      "two time windows: how a span kind's duration, error rate, cost, TTFC or tokens changed (mean, p50, p95, "
+      "Mann-Whitney U, bootstrap intervals) and which agent, model, provider or tool explains it",
       SetupCompare);
   add("outliers",
       "spans far slower than their group's usual (agent x kind, x tool for tool calls; modified z-score from the "

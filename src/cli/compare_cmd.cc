@@ -1,4 +1,4 @@
-// agentperf compare --before FROM..TO --after FROM..TO [--kind K] [--agent A] [--json]
+// agentperf compare --before FROM..TO --after FROM..TO [--kind K] [--metric M] [--agent A] [--json]
 #include <fmt/format.h>
 
 #include <memory>
@@ -14,7 +14,7 @@ namespace {
 
 struct CompareOptions {
   Target target;
-  std::string before, after, kind, agent, model, tool;
+  std::string before, after, kind, metric, agent, model, tool;
   bool json = false;
   std::string color = "auto";
 };
@@ -26,7 +26,10 @@ std::function<int()> SetupCompare(CLI::App* cmd) {
   AddTargetOptions(cmd, &o->target);
   cmd->add_option("--before", o->before, "the earlier window, FROM..TO (e.g. -14d..-7d, or ISO times)")->required();
   cmd->add_option("--after", o->after, "the later window, FROM..TO (e.g. -7d..now)")->required();
-  cmd->add_option("--kind", o->kind, "span kind whose duration is compared (default llm_call: model steps)");
+  cmd->add_option("--kind", o->kind, "span kind compared (default llm_call: model steps)");
+  cmd->add_option("--metric", o->metric,
+                  "what is compared: duration_ms (default), error_rate, cost, ttfc_ms, tokens.input, tokens.output, "
+                  "tokens.cache_read");
   cmd->add_option("--agent", o->agent, "only this agent (a|b for several)");
   cmd->add_option("--model", o->model, "only this model (a|b for several)");
   cmd->add_option("--tool", o->tool, "only this tool (with --kind tool_call)");
@@ -36,6 +39,7 @@ std::function<int()> SetupCompare(CLI::App* cmd) {
   return [o]() -> int {
     std::vector<std::pair<std::string, std::string>> params = {{"before", o->before}, {"after", o->after}};
     if (!o->kind.empty()) params.emplace_back("kind", o->kind);
+    if (!o->metric.empty()) params.emplace_back("metric", o->metric);
     if (!o->agent.empty()) params.emplace_back("agent", o->agent);
     if (!o->model.empty()) params.emplace_back("model", o->model);
     if (!o->tool.empty()) params.emplace_back("tool", o->tool);

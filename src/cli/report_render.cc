@@ -327,6 +327,66 @@ std::string PValue(double p) {
   return p < 1e-4 ? fmt::format("{:.1e}", p) : fmt::format("{:.4f}", p);
 }
 
+// USD with 4 significant digits, trailing zeros dropped: "$0.0123", "$1.235",
+// "$1235"; with_sign: "+$0.0123", "-$0.0005".
+std::string Usd(double v, bool with_sign) {
+  if (!std::isfinite(v)) return "-";
+  const double a = std::fabs(v);
+  std::string digits = "0";
+  if (a > 0) {
+    const int magnitude = static_cast<int>(std::floor(std::log10(a)));
+    const int decimals = std::clamp(3 - magnitude, 0, 12);
+    digits = fmt::format("{:.{}f}", a, decimals);
+    if (digits.find('.') != std::string::npos) {
+      while (digits.back() == '0') digits.pop_back();
+      if (digits.back() == '.') digits.pop_back();
+    }
+  }
+  const char* sign = with_sign ? (v < 0 ? "-" : "+") : (v < 0 ? "-" : "");
+  return fmt::format("{}${}", sign, digits);
+}
+
+// A share of the change: may be negative (a value that worked against it) or above 100 %.
+std::string SharePct(double f) {
+  if (!std::isfinite(f)) return "-";
+  return fmt::format("{:.1f}%", f * 100);
+}
+
+// How one compare answer's numbers read, by its "unit": ms, USD, tokens or
+// fraction (an error rate: percentages, changes in percentage points).
+struct CompareUnit {
+  std::string unit;
+  std::string Value(double v) const {
+    if (!std::isfinite(v)) return "-";
+    if (unit == "USD") return Usd(v, false);
+    if (unit == "tokens") return fmt::format("{:.1f}", v);
+    if (unit == "fraction") return fmt::format("{:.1f}%", v * 100);
+    return HumanMs(v);
+  }
+  std::string Change(double v) const {
+    if (!std::isfinite(v)) return "-";
+    if (unit == "USD") return Usd(v, true);
+    if (unit == "tokens") return fmt::format("{:+.1f}", v);
+    if (unit == "fraction") return fmt::format("{:+.1f} pp", v * 100);
+    return SignedMs(v);
+  }
+  // After tends to be larger / smaller: "slower after", "cheaper after", ...
+  std::string_view Verdict(bool larger) const {
+    if (unit == "USD") return larger ? "more expensive after" : "cheaper after";
+    if (unit == "tokens") return larger ? "more tokens after" : "fewer tokens after";
+    if (unit == "fraction") return larger ? "more errors after" : "fewer errors after";
+    return larger ? "slower after" : "faster after";
+  }
+  // What happened to a value's spans: "got slower", "failed more often", ...
+  std::string_view Moved(bool up) const {
+    if (unit == "USD") return up ? "got more expensive" : "got cheaper";
+    if (unit == "tokens") return up ? "used more tokens" : "used fewer tokens";
+    if (unit == "fraction") return up ? "failed more often" : "failed less often";
+    return up ? "got slower" : "got faster";
+  }
+  std::string_view MeanWord() const { return unit == "fraction" ? "error rate" : "mean"; }
+};
+
 }  // namespace
 
 Result<std::string> RenderCompare(std::string_view json, const RenderOptions& opt) {
@@ -342,48 +402,58 @@ Result<std::string> RenderCompare(std::string_view json, const RenderOptions& op
     return Status::Corruption("not a compare answer (before, after, change, explained)");
   }
   const Painter p{opt.color};
-  std::string_view kind;
+  std::string_view kind, metric, unit_name;
   if (root["kind"].get_string().get(kind) != simdjson::SUCCESS) kind = "?";
-  std::string out = p.Bold(fmt::format("agentperf compare: {} duration", kind)) + "\n";
+  if (root["metric"].get_string().get(metric) != simdjson::SUCCESS) metric = "duration_ms";
+  if (root["unit"].get_string().get(unit_name) != simdjson::SUCCESS) unit_name = "ms";
+  const CompareUnit u{std::string(unit_name)};
+  std::string out = p.Bold(fmt::format("agentperf compare: {} {}", kind, metric)) + "\n";
   auto when = [](element w) {
     return fmt::format("{} → {}", query::FormatTimeMicros(int64_t(Num(w, "from_ms")) * 1000),
                        query::FormatTimeMicros(int64_t(Num(w, "to_ms")) * 1000));
   };
   out += fmt::format("before: {}\nafter:  {}\n\n", when(before), when(after));
-  const double mb = Num(before, "mean_ms"), ma = Num(after, "mean_ms");
+  const double mb = Num(before, "mean"), ma = Num(after, "mean");
   Table t({"", "before", "after", "change"}, "lrrr");
   t.Add({"spans", Count(Num(before, "count")), Count(Num(after, "count")), ""});
-  t.Add({"mean", HumanMs(mb), HumanMs(ma),
-         fmt::format("{} ({})", SignedMs(ma - mb), mb > 0 ? fmt::format("{:+.1f}%", (ma / mb - 1) * 100) : "-")});
+  t.Add({"mean", u.Value(mb), u.Value(ma),
+         fmt::format("{} ({})", u.Change(ma - mb), mb > 0 ? fmt::format("{:+.1f}%", (ma / mb - 1) * 100) : "-")});
   element sig;
   const bool has_sig = change["significance"].get(sig) == simdjson::SUCCESS && sig.is_object();
   auto ci = [&](const char* key) -> std::string {
     simdjson::dom::array a;
-    if (!has_sig || sig[key].get_array().get(a) != simdjson::SUCCESS || a.size() != 2) return "";
-    return fmt::format(", 95% CI [{}, {}]", SignedMs(double(a.at(0))), SignedMs(double(a.at(1))));
+    if (change[key].get_array().get(a) != simdjson::SUCCESS || a.size() != 2) return "";
+    double lo, hi;
+    if (a.at(0).get_double().get(lo) != simdjson::SUCCESS || a.at(1).get_double().get(hi) != simdjson::SUCCESS) return "";
+    return fmt::format(", 95% CI [{}, {}]", u.Change(lo), u.Change(hi));
   };
-  t.Add({"p50", HumanMs(Num(before, "p50_ms")), HumanMs(Num(after, "p50_ms")),
-         SignedMs(Num(change, "p50_ms")) + ci("p50_change_ci95_ms")});
-  t.Add({"p95", HumanMs(Num(before, "p95_ms")), HumanMs(Num(after, "p95_ms")),
-         SignedMs(Num(change, "p95_ms")) + ci("p95_change_ci95_ms")});
+  if (u.unit != "fraction") {  // no quantiles of 0/1 values
+    t.Add({"p50", u.Value(Num(before, "p50")), u.Value(Num(after, "p50")),
+           u.Change(Num(change, "p50")) + ci("p50_change_ci95")});
+    t.Add({"p95", u.Value(Num(before, "p95")), u.Value(Num(after, "p95")),
+           u.Change(Num(change, "p95")) + ci("p95_change_ci95")});
+  }
   out += t.Render(opt.color);
   bool significant = false;
   if (has_sig) {
     const double pv = Num(sig, "p_value"), effect = Num(sig, "effect");
     significant = pv < 0.01;
-    std::string verdict = significant ? (effect > 0 ? "slower after" : "faster after") : "no significant shift";
+    std::string verdict = significant ? std::string(u.Verdict(effect > 0)) : "no significant shift";
     out += fmt::format("Mann-Whitney U on {} / {} sampled spans: p = {}, effect {:+.2f} → {}\n",
                        Count(Num(sig, "n_before")), Count(Num(sig, "n_after")), PValue(pv), effect,
                        significant ? (effect > 0 ? p.Red(verdict) : p.Bold(verdict)) : verdict);
   } else {
     out += "Not enough spans in one of the windows to test the change.\n";
   }
-  out += "\n" + p.Bold(fmt::format("What explains the change of the mean ({})", SignedMs(ma - mb))) +
+  out += "\n" + p.Bold(fmt::format("What explains the change of the mean ({})", u.Change(ma - mb))) +
          p.Dim("  (contribution = mix: its share of spans moved + rate: its own mean moved)") + "\n";
   Table e({"dimension", "value", "share", "contribution", "mix", "rate", "mean before", "after", "p (MW)"},
           "llrrrrrrr");
-  std::string headline;
-  double best = 0;
+  // The headline: a value carrying at least half of the change through its
+  // own rate, significantly; failing that, one carrying it through its share
+  // of spans (mix: more spans went to a slower, costlier... value).
+  std::string headline, mix_headline;
+  double best = 0, best_mix = 0;
   for (element d : explained) {
     std::string_view dim;
     if (d["dimension"].get_string().get(dim) != simdjson::SUCCESS) continue;
@@ -395,26 +465,39 @@ Result<std::string> RenderCompare(std::string_view json, const RenderOptions& op
       element vs;
       const double vp = v["significance"].get(vs) == simdjson::SUCCESS && vs.is_object() ? Num(vs, "p_value") : NAN;
       const double share = Num(v, "share");
-      e.Add({std::string(dim), value.empty() ? "(none)" : std::string(value), Pct(share),
-             SignedMs(Num(v, "contribution_ms")), SignedMs(Num(v, "mix_ms")), SignedMs(Num(v, "rate_ms")),
-             HumanMs(Num(v, "mean_before_ms")), HumanMs(Num(v, "mean_after_ms")), PValue(vp)});
-      // The headline: a value carrying at least half of the change through its own rate, significantly.
-      const double rate = Num(v, "rate_ms"), mix = Num(v, "mix_ms");
-      if (share >= 0.5 && vp < 0.01 && std::fabs(rate) > std::fabs(mix) && share > best && value.size() > 0) {
+      const double rate = Num(v, "rate"), mix = Num(v, "mix");
+      const double mean_before = Num(v, "mean_before"), mean_after = Num(v, "mean_after");
+      // A value absent from a window has no mean there (the contribution
+      // split borrows the other window's, so that its effect is all mix).
+      e.Add({std::string(dim), value.empty() ? "(none)" : std::string(value), SharePct(share),
+             u.Change(Num(v, "contribution")), u.Change(mix), u.Change(rate),
+             Num(v, "weight_before") > 0 ? u.Value(mean_before) : "-",
+             Num(v, "weight_after") > 0 ? u.Value(mean_after) : "-", PValue(vp)});
+      if (value.empty() || !(share >= 0.5)) continue;
+      if (vp < 0.01 && std::fabs(rate) > std::fabs(mix) && share > best) {
         best = share;
-        headline = fmt::format("{} {}'s spans got {}: mean {} → {}, {} of the change; its share of spans {} ({} mix).",
-                               dim, value, rate > 0 ? "slower" : "faster", HumanMs(Num(v, "mean_before_ms")),
-                               HumanMs(Num(v, "mean_after_ms")), Pct(share),
-                               std::fabs(mix) < 0.1 * std::fabs(rate) ? "barely moved" : "moved too", SignedMs(mix));
+        headline =
+            fmt::format("{} {}'s spans {}: {} {} → {}, {} of the change; its share of spans {} ({} mix).", dim, value,
+                        u.Moved(rate > 0), u.MeanWord(), u.Value(mean_before), u.Value(mean_after), SharePct(share),
+                        std::fabs(mix) < 0.1 * std::fabs(rate) ? "barely moved" : "moved too", u.Change(mix));
+      } else if (std::fabs(mix) > std::fabs(rate) && share > best_mix) {
+        best_mix = share;
+        const double wb = Num(v, "weight_before"), wa = Num(v, "weight_after");
+        mix_headline = fmt::format(
+            "{} {} went from {} to {} of the spans ({} {} against {} overall before), {} of the change ({} mix, {} "
+            "rate).",
+            dim, value, Pct(wb), Pct(wa), u.MeanWord(), u.Value(mean_before), u.Value(mb), SharePct(share),
+            u.Change(mix), u.Change(rate));
       }
     }
   }
   out += e.Render(opt.color);
   out += "\n";
+  if (headline.empty()) headline = mix_headline;
   if (!headline.empty() && significant) {
     out += p.Bold("Likely cause: ") + headline + "\n";
   } else if (significant) {
-    out += "No single value carries most of the change through its own slowdown; see the table.\n";
+    out += "No single value carries most of the change; see the table.\n";
   }
   return out;
 }

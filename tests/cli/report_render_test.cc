@@ -94,29 +94,98 @@ TEST(RenderReport, ColourOnlyWhenAsked) {
 }
 
 TEST(RenderCompare, NamesTheLikelyCause) {
-  constexpr char kCompare[] = R"({"kind":"llm_call","metric":"duration_ms",
-    "before":{"from_ms":1767225600000,"to_ms":1767229200000,"count":400,"mean_ms":103,"p50_ms":103,"p95_ms":106,"samples":400},
-    "after":{"from_ms":1767232800000,"to_ms":1767236400000,"count":400,"mean_ms":203,"p50_ms":200,"p95_ms":306,"samples":400},
-    "change":{"mean_ms":100,"mean_ratio":1.97,"p50_ms":97,"p95_ms":200,
-      "significance":{"test":"mann_whitney_u","n_before":400,"n_after":400,"z":-17,"p_value":1e-60,"effect":0.5,
-                      "p50_change_ci95_ms":[2,197],"p95_change_ci95_ms":[199,201]}},
+  constexpr char kCompare[] = R"({"kind":"llm_call","metric":"duration_ms","unit":"ms",
+    "before":{"from_ms":1767225600000,"to_ms":1767229200000,"count":400,"mean":103,"p50":103,"p95":106,"samples":400},
+    "after":{"from_ms":1767232800000,"to_ms":1767236400000,"count":400,"mean":203,"p50":200,"p95":306,"samples":400},
+    "change":{"mean":100,"mean_ratio":1.97,"p50":97,"p95":200,
+      "significance":{"test":"mann_whitney_u","n_before":400,"n_after":400,"z":-17,"p_value":1e-60,"effect":0.5},
+      "p50_change_ci95":[2,197],"p95_change_ci95":[199,201]},
     "explained":[{"dimension":"agent","values":[
-      {"value":"researcher","contribution_ms":100,"share":1,"mix_ms":0,"rate_ms":100,"mean_before_ms":103,
-       "mean_after_ms":303,"weight_before":0.5,"weight_after":0.5,
+      {"value":"researcher","contribution":100,"share":1,"mix":0,"rate":100,"mean_before":103,
+       "mean_after":303,"weight_before":0.5,"weight_after":0.5,
        "significance":{"test":"mann_whitney_u","n_before":200,"n_after":200,"z":-17,"p_value":1e-40,"effect":1}},
-      {"value":"coder","contribution_ms":0,"share":0,"mix_ms":0,"rate_ms":0,"mean_before_ms":103,
-       "mean_after_ms":103,"weight_before":0.5,"weight_after":0.5,
+      {"value":"coder","contribution":0,"share":0,"mix":0,"rate":0,"mean_before":103,
+       "mean_after":103,"weight_before":0.5,"weight_after":0.5,
        "significance":{"test":"mann_whitney_u","n_before":200,"n_after":200,"z":0,"p_value":1,"effect":0}}]}],
     "source":{"spans_sampled":800,"elapsed_ms":1}})";
   auto text = RenderCompare(kCompare, RenderOptions{false});
   ASSERT_TRUE(text.ok()) << text.status().ToString();
+  EXPECT_EQ(text->substr(0, text->find('\n')), "agentperf compare: llm_call duration_ms");
   EXPECT_NE(text->find("mean    103ms  203ms                  +100ms (+97.1%)"), std::string::npos) << *text;
+  EXPECT_NE(text->find("p50     103ms  200ms     +97ms, 95% CI [+2ms, +197ms]"), std::string::npos) << *text;
   EXPECT_NE(text->find("p = 1.0e-60, effect +0.50 → slower after"), std::string::npos) << *text;
   EXPECT_NE(text->find("Likely cause: agent researcher's spans got slower: mean 103ms → 303ms, 100.0% of the change; "
                        "its share of spans barely moved (+0.00ms mix)."),
             std::string::npos)
       << *text;
   EXPECT_FALSE(RenderCompare("{}", {}).ok());
+}
+
+// An error rate reads in percentages, its changes in percentage points; no
+// quantile rows (p50/p95 of 0/1 values are null).
+TEST(RenderCompare, ErrorRateInPercentagePoints) {
+  constexpr char kCompare[] = R"({"kind":"llm_call","metric":"error_rate","unit":"fraction",
+    "before":{"from_ms":1767225600000,"to_ms":1767229200000,"count":400,"mean":0.05,"p50":null,"p95":null,"samples":400},
+    "after":{"from_ms":1767232800000,"to_ms":1767236400000,"count":400,"mean":0.225,"p50":null,"p95":null,"samples":400},
+    "change":{"mean":0.175,"mean_ratio":4.5,"p50":null,"p95":null,
+      "significance":{"test":"mann_whitney_u","n_before":400,"n_after":400,"z":-6.9,"p_value":4e-12,"effect":0.175},
+      "p50_change_ci95":null,"p95_change_ci95":null},
+    "explained":[{"dimension":"agent","values":[
+      {"value":"B","contribution":0.175,"share":1,"mix":0,"rate":0.175,"mean_before":0.05,
+       "mean_after":0.4,"weight_before":0.5,"weight_after":0.5,
+       "significance":{"test":"mann_whitney_u","n_before":200,"n_after":200,"z":-8,"p_value":1e-15,"effect":0.35}},
+      {"value":"A","contribution":0,"share":0,"mix":0,"rate":0,"mean_before":0.05,
+       "mean_after":0.05,"weight_before":0.5,"weight_after":0.5,
+       "significance":{"test":"mann_whitney_u","n_before":200,"n_after":200,"z":0,"p_value":1,"effect":0}}]}],
+    "source":{"spans_sampled":800,"elapsed_ms":1}})";
+  auto text = RenderCompare(kCompare, RenderOptions{false});
+  ASSERT_TRUE(text.ok()) << text.status().ToString();
+  EXPECT_EQ(text->substr(0, text->find('\n')), "agentperf compare: llm_call error_rate");
+  EXPECT_NE(text->find("mean     5.0%  22.5%  +17.5 pp (+350.0%)"), std::string::npos) << *text;
+  EXPECT_EQ(text->find("p50"), std::string::npos) << *text;
+  EXPECT_NE(text->find("p = 4.0e-12, effect +0.17 → more errors after"), std::string::npos) << *text;
+  EXPECT_NE(text->find("What explains the change of the mean (+17.5 pp)"), std::string::npos) << *text;
+  EXPECT_NE(text->find("agent      B      100.0%      +17.5 pp  +0.0 pp  +17.5 pp         5.0%  40.0%  1.0e-15"),
+            std::string::npos)
+      << *text;
+  EXPECT_NE(text->find("Likely cause: agent B's spans failed more often: error rate 5.0% → 40.0%, 100.0% of the "
+                       "change; its share of spans barely moved (+0.0 pp mix)."),
+            std::string::npos)
+      << *text;
+}
+
+// Cost in dollars (4 significant digits); a change carried by the share of
+// spans (mix) is named as such.
+TEST(RenderCompare, CostInDollarsAndAMixCause) {
+  constexpr char kCompare[] = R"({"kind":"llm_call","metric":"cost","unit":"USD",
+    "before":{"from_ms":1767225600000,"to_ms":1767229200000,"count":400,"mean":0.0019,"p50":0.00101,"p95":0.01012,"samples":400},
+    "after":{"from_ms":1767232800000,"to_ms":1767236400000,"count":400,"mean":0.0064,"p50":0.0101,"p95":0.01024,"samples":400},
+    "change":{"mean":0.0045,"mean_ratio":3.368,"p50":0.00909,"p95":0.00012,
+      "significance":{"test":"mann_whitney_u","n_before":400,"n_after":400,"z":-15,"p_value":1e-50,"effect":0.5},
+      "p50_change_ci95":[0.008912,0.009213],"p95_change_ci95":[0,0.0002]},
+    "explained":[{"dimension":"model","values":[
+      {"value":"m2","contribution":0.005,"share":1.1111,"mix":0.005,"rate":0,"mean_before":0.0101,
+       "mean_after":0.0101,"weight_before":0.1,"weight_after":0.6,
+       "significance":{"test":"mann_whitney_u","n_before":40,"n_after":240,"z":0,"p_value":0.9,"effect":0}},
+      {"value":"m1","contribution":-0.0005,"share":-0.1111,"mix":-0.0005,"rate":0,"mean_before":0.00101,
+       "mean_after":0.00101,"weight_before":0.9,"weight_after":0.4,
+       "significance":{"test":"mann_whitney_u","n_before":360,"n_after":160,"z":0,"p_value":0.9,"effect":0}}]}],
+    "source":{"spans_sampled":800,"elapsed_ms":1}})";
+  auto text = RenderCompare(kCompare, RenderOptions{false});
+  ASSERT_TRUE(text.ok()) << text.status().ToString();
+  EXPECT_EQ(text->substr(0, text->find('\n')), "agentperf compare: llm_call cost");
+  EXPECT_NE(text->find("mean    $0.0019   $0.0064                          +$0.0045 (+236.8%)"), std::string::npos)
+      << *text;
+  EXPECT_NE(text->find("p50    $0.00101   $0.0101  +$0.00909, 95% CI [+$0.008912, +$0.009213]"), std::string::npos)
+      << *text;
+  EXPECT_NE(text->find("→ more expensive after"), std::string::npos) << *text;
+  EXPECT_NE(text->find("model      m1     -11.1%      -$0.0005  -$0.0005   +$0     $0.00101  $0.00101  0.9000"),
+            std::string::npos)
+      << *text;
+  EXPECT_NE(text->find("Likely cause: model m2 went from 10.0% to 60.0% of the spans (mean $0.0101 against $0.0019 "
+                       "overall before), 111.1% of the change (+$0.005 mix, +$0 rate)."),
+            std::string::npos)
+      << *text;
 }
 
 TEST(RenderOutliers, GroupsTheirSlowestSpanAndTheSessions) {

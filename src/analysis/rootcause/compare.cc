@@ -6,6 +6,7 @@
 #include <array>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <map>
 
 #include "analysis/stats/bootstrap.h"
@@ -23,6 +24,64 @@ constexpr size_t kTopValues = 5;
 constexpr int kResamples = 500;
 constexpr size_t kBootstrapN = 5000;
 
+// A metric: its mean is numerator / denominator (rollup aggregates, so the
+// per-value split is exact); `count` counts the spans that have the value,
+// `field` is what p50/p95 are of (empty: none, error_rate).
+struct Metric {
+  std::string_view name, unit;
+  std::string_view numerator, denominator, count, field;
+  enum Value : uint8_t { kDuration, kError, kInt, kFloat } value;
+  int index;  // event::IntField / event::FloatField
+};
+
+constexpr Metric kMetrics[] = {
+    {"duration_ms", "ms", "sum(duration_ms)", "count", "count", "duration_ms", Metric::kDuration, 0},
+    {"error_rate", "fraction", "errors", "count", "count", "", Metric::kError, 0},
+    {"cost", "USD", "sum(cost)", "count", "count(cost)", "cost", Metric::kFloat,
+     static_cast<int>(event::FloatField::kCost)},
+    {"ttfc_ms", "ms", "sum(ttfc_ms)", "count(ttfc_ms)", "count(ttfc_ms)", "ttfc_ms", Metric::kFloat,
+     static_cast<int>(event::FloatField::kTtfcMs)},
+    {"tokens.input", "tokens", "sum(tokens.input)", "count(tokens.input)", "count(tokens.input)", "tokens.input",
+     Metric::kInt, static_cast<int>(event::IntField::kTokensInput)},
+    {"tokens.output", "tokens", "sum(tokens.output)", "count(tokens.output)", "count(tokens.output)", "tokens.output",
+     Metric::kInt, static_cast<int>(event::IntField::kTokensOutput)},
+    {"tokens.cache_read", "tokens", "sum(tokens.cache_read)", "count(tokens.cache_read)", "count(tokens.cache_read)",
+     "tokens.cache_read", Metric::kInt, static_cast<int>(event::IntField::kTokensCacheRead)},
+};
+
+Result<const Metric*> FindMetric(std::string_view name) {
+  for (const Metric& m : kMetrics) {
+    if (m.name == name) return &m;
+  }
+  std::string all;
+  for (const Metric& m : kMetrics) all += (all.empty() ? "" : ", ") + std::string(m.name);
+  return Status::InvalidArgument(fmt::format("unknown metric '{}' (metrics: {})", name, all));
+}
+
+// The span's value of the metric; NaN when it has none.
+double ValueOf(const event::Event& e, const Metric& m) {
+  switch (m.value) {
+    case Metric::kDuration:
+      return static_cast<double>(e.duration_us()) / 1000.0;
+    case Metric::kError:
+      return e.status == event::SpanStatus::kError ? 1.0 : 0.0;
+    case Metric::kInt: {
+      const int64_t v = e.ints[m.index];
+      return v == event::kAbsentInt ? NAN : static_cast<double>(v);
+    }
+    case Metric::kFloat:
+      return e.floats[m.index];
+  }
+  return NAN;
+}
+
+// Whether a labels_only scan carries the label (event_scan.h).
+bool InLabelsOnlyScan(const query::Label& l) {
+  if (l.type != query::Label::kStr) return true;  // kind, status
+  return l.str == StrField::kAgent || l.str == StrField::kModel || l.str == StrField::kProvider ||
+         l.str == StrField::kTool;
+}
+
 query::Matcher KindIs(event::SpanKind kind) {
   query::Matcher m;
   m.label.type = query::Label::kKind;
@@ -36,23 +95,26 @@ std::string_view LabelOf(const event::Event& e, const query::Label& l) {
   return e.Str(l.str);
 }
 
-// Durations (ms) of the window's spans, overall and per (dimension, value),
-// at most `cap` per series, spread over kSlices time slices.
+// Values of the metric of the window's sampled spans, overall and per
+// (dimension, value).
 struct Samples {
   std::vector<double> all;
-  // Per dimension (kDims order): value -> durations.
+  // Per dimension (kDims order): value -> values.
   std::array<std::map<std::string, std::vector<double>, std::less<>>, 4> by_value;
   uint64_t spans_read = 0;
 };
 
-Status Sample(store::Store* store, const CompareSpec& spec, int64_t from, int64_t to, double spans_in_window,
-              Samples* out) {
+Status Sample(store::Store* store, const CompareSpec& spec, const Metric& metric, int64_t from, int64_t to,
+              double spans_in_window, Samples* out) {
   store::ScanFilter f;
   f.from_us = from;
   f.to_us = to;
   f.kinds = {spec.kind};
   f.ids = false;
-  f.labels_only = true;
+  // Durations and statuses come with the cheap labels-only read, as long as
+  // the filters only need the labels it carries; other values need their columns.
+  f.labels_only = metric.value == Metric::kDuration || metric.value == Metric::kError;
+  for (const query::Matcher& m : spec.filters) f.labels_only = f.labels_only && InLabelsOnlyScan(m.label);
   // Blocks hold spans of every kind: read about twice the sample of all kinds.
   const double want = static_cast<double>(spec.max_samples) * 2;
   f.block_stride = spans_in_window > want ? static_cast<uint32_t>(std::ceil(spans_in_window / want)) : 1;
@@ -62,14 +124,15 @@ Status Sample(store::Store* store, const CompareSpec& spec, int64_t from, int64_
       for (const query::Matcher& m : spec.filters) pass = pass && m.Matches(LabelOf(e, m.label));
       if (!pass) continue;
       ++out->spans_read;
-      const double ms = static_cast<double>(e.duration_us()) / 1000.0;
-      out->all.push_back(ms);
+      const double x = ValueOf(e, metric);
+      if (std::isnan(x)) continue;  // the span has no such value
+      out->all.push_back(x);
       for (int d = 0; d < 4; ++d) {
         auto& m = out->by_value[d];
         const std::string_view v = e.Str(kDims[d]);
         auto it = m.find(v);
         if (it == m.end()) it = m.emplace(std::string(v), std::vector<double>()).first;
-        it->second.push_back(ms);
+        it->second.push_back(x);
       }
     }
     return Status::OK();
@@ -96,17 +159,38 @@ Result<query::QueryResult> RunQuery(store::Store* store, const CompareSpec& spec
   return store->Query(q);
 }
 
-Result<WindowFigures> Overall(store::Store* store, const CompareSpec& spec, int64_t from, int64_t to) {
-  AP_ASSIGN_OR_RETURN(query::QueryResult r,
-                      RunQuery(store, spec, from, to, {}, {"count", "avg(duration_ms)", "p50(duration_ms)", "p95(duration_ms)"}));
+// Mean = numerator / denominator; NaN without spans. A sum over no values is
+// 0 (a window whose spans recorded no cost costs nothing on average).
+double MeanOf(double numerator, double denominator) {
+  if (!(denominator > 0)) return NAN;
+  return (std::isfinite(numerator) ? numerator : 0.0) / denominator;
+}
+
+Result<WindowFigures> Overall(store::Store* store, const CompareSpec& spec, const Metric& metric, int64_t from,
+                              int64_t to) {
+  std::vector<std::string> aggs;
+  auto index_of = [&](std::string_view a) {
+    auto it = std::find(aggs.begin(), aggs.end(), a);
+    if (it == aggs.end()) it = aggs.insert(aggs.end(), std::string(a));
+    return static_cast<size_t>(it - aggs.begin());
+  };
+  const size_t count = index_of(metric.count), num = index_of(metric.numerator), den = index_of(metric.denominator);
+  size_t p50 = SIZE_MAX, p95 = SIZE_MAX;
+  if (!metric.field.empty()) {
+    p50 = index_of(fmt::format("p50({})", metric.field));
+    p95 = index_of(fmt::format("p95({})", metric.field));
+  }
+  AP_ASSIGN_OR_RETURN(query::QueryResult r, RunQuery(store, spec, from, to, {}, aggs));
   WindowFigures w;
   w.count = 0;
   if (!r.series.empty() && !r.series[0].points.empty()) {
     const auto& v = r.series[0].points[0].values;
-    w.count = v[0];
-    w.mean = v[1];
-    w.p50 = v[2];
-    w.p95 = v[3];
+    w.count = v[count];
+    w.mean = MeanOf(v[num], v[den]);
+    if (p50 != SIZE_MAX) {
+      w.p50 = v[p50];
+      w.p95 = v[p95];
+    }
   }
   return w;
 }
@@ -126,24 +210,32 @@ Result<double> SpansIn(store::Store* store, int64_t from, int64_t to) {
 void WriteTest(const stats::MannWhitney& t, JsonWriter* w) {
   w->BeginObject().Field("test", "mann_whitney_u").Field("n_before", static_cast<uint64_t>(t.n_a));
   w->Field("n_after", static_cast<uint64_t>(t.n_b)).Field("z", t.z).Field("p_value", t.p_value);
-  // effect > 0: after tends to be larger (slower).
+  // effect > 0: after tends to be larger (slower, costlier, more errors...).
   w->Field("effect", -t.effect).EndObject();
 }
 
 }  // namespace
 
+std::vector<std::string_view> CompareMetricNames() {
+  std::vector<std::string_view> names;
+  for (const Metric& m : kMetrics) names.push_back(m.name);
+  return names;
+}
+
 Result<std::string> CompareWindows(store::Store* store, const CompareSpec& spec) {
+  AP_ASSIGN_OR_RETURN(const Metric* metric_ptr, FindMetric(spec.metric));
+  const Metric& metric = *metric_ptr;
   if (spec.a_from_us >= spec.a_to_us || spec.b_from_us >= spec.b_to_us) {
     return Status::InvalidArgument("each window needs from before to");
   }
   const auto t0 = std::chrono::steady_clock::now();
-  AP_ASSIGN_OR_RETURN(WindowFigures a, Overall(store, spec, spec.a_from_us, spec.a_to_us));
-  AP_ASSIGN_OR_RETURN(WindowFigures b, Overall(store, spec, spec.b_from_us, spec.b_to_us));
+  AP_ASSIGN_OR_RETURN(WindowFigures a, Overall(store, spec, metric, spec.a_from_us, spec.a_to_us));
+  AP_ASSIGN_OR_RETURN(WindowFigures b, Overall(store, spec, metric, spec.b_from_us, spec.b_to_us));
   Samples sa, sb;
   AP_ASSIGN_OR_RETURN(double all_a, SpansIn(store, spec.a_from_us, spec.a_to_us));
   AP_ASSIGN_OR_RETURN(double all_b, SpansIn(store, spec.b_from_us, spec.b_to_us));
-  AP_RETURN_IF_ERROR(Sample(store, spec, spec.a_from_us, spec.a_to_us, all_a, &sa));
-  AP_RETURN_IF_ERROR(Sample(store, spec, spec.b_from_us, spec.b_to_us, all_b, &sb));
+  AP_RETURN_IF_ERROR(Sample(store, spec, metric, spec.a_from_us, spec.a_to_us, all_a, &sa));
+  AP_RETURN_IF_ERROR(Sample(store, spec, metric, spec.b_from_us, spec.b_to_us, all_b, &sb));
   // At most max_samples per series: thin evenly (blocks are read whole).
   auto thin = [&](std::vector<double>* v) {
     if (v->size() <= spec.max_samples) return;
@@ -161,19 +253,25 @@ Result<std::string> CompareWindows(store::Store* store, const CompareSpec& spec)
   }
 
   JsonWriter w;
-  w.BeginObject().Field("kind", event::KindName(spec.kind)).Field("metric", "duration_ms");
+  w.BeginObject().Field("kind", event::KindName(spec.kind)).Field("metric", metric.name).Field("unit", metric.unit);
   auto window = [&](const char* key, int64_t from, int64_t to, const WindowFigures& f, const Samples& s) {
     w.Key(key).BeginObject().Field("from_ms", from / 1000).Field("to_ms", to / 1000);
-    w.Field("count", f.count).Field("mean_ms", f.mean).Field("p50_ms", f.p50).Field("p95_ms", f.p95);
+    w.Field("count", f.count).Field("mean", f.mean).Field("p50", f.p50).Field("p95", f.p95);
     w.Field("samples", static_cast<uint64_t>(s.all.size())).EndObject();
   };
   window("before", spec.a_from_us, spec.a_to_us, a, sa);
   window("after", spec.b_from_us, spec.b_to_us, b, sb);
-  w.Key("change").BeginObject().Field("mean_ms", b.mean - a.mean).Field("mean_ratio", b.mean / a.mean);
-  w.Field("p50_ms", b.p50 - a.p50).Field("p95_ms", b.p95 - a.p95);
+  w.Key("change").BeginObject().Field("mean", b.mean - a.mean).Field("mean_ratio", b.mean / a.mean);
+  w.Field("p50", b.p50 - a.p50).Field("p95", b.p95 - a.p95);
   w.Key("significance");
-  if (!sa.all.empty() && !sb.all.empty()) {
+  const bool testable = !sa.all.empty() && !sb.all.empty();
+  if (testable) {
     WriteTest(stats::MannWhitneyU(sa.all, sb.all), &w);
+  } else {
+    w.Null();
+  }
+  // Quantiles of 0/1 values say nothing: no intervals for error_rate.
+  if (testable && !metric.field.empty()) {
     // The intervals from at most kBootstrapN values per side (evenly thinned).
     auto sub = [](const std::vector<double>& v) {
       if (v.size() <= kBootstrapN) return v;
@@ -185,21 +283,22 @@ Result<std::string> CompareWindows(store::Store* store, const CompareSpec& spec)
     const std::vector<double> ba = sub(sa.all), bb = sub(sb.all);
     for (double q : {0.5, 0.95}) {
       stats::Interval iv = stats::BootstrapQuantileDiff(ba, bb, q, kResamples, 0.95, spec.seed);
-      w.Key(q == 0.5 ? "p50_change_ci95_ms" : "p95_change_ci95_ms").BeginArray().Double(iv.lo).Double(iv.hi).EndArray();
+      w.Key(q == 0.5 ? "p50_change_ci95" : "p95_change_ci95").BeginArray().Double(iv.lo).Double(iv.hi).EndArray();
     }
   } else {
-    w.Null();
+    w.Key("p50_change_ci95").Null().Key("p95_change_ci95").Null();
   }
   w.EndObject();
 
-  // Contributions per dimension, from rollup counts and sums.
+  // Contributions per dimension, from rollup numerators and denominators.
+  const std::vector<std::string> split_aggs{std::string(metric.denominator), std::string(metric.numerator)};
   w.Key("explained").BeginArray();
   for (int d = 0; d < 4; ++d) {
     query::Label l;
     l.type = query::Label::kStr;
     l.str = kDims[d];
-    AP_ASSIGN_OR_RETURN(query::QueryResult ra, RunQuery(store, spec, spec.a_from_us, spec.a_to_us, {l}, {"count", "sum(duration_ms)"}));
-    AP_ASSIGN_OR_RETURN(query::QueryResult rb, RunQuery(store, spec, spec.b_from_us, spec.b_to_us, {l}, {"count", "sum(duration_ms)"}));
+    AP_ASSIGN_OR_RETURN(query::QueryResult ra, RunQuery(store, spec, spec.a_from_us, spec.a_to_us, {l}, split_aggs));
+    AP_ASSIGN_OR_RETURN(query::QueryResult rb, RunQuery(store, spec, spec.b_from_us, spec.b_to_us, {l}, split_aggs));
     std::map<std::string, stats::Slice> slices;
     auto add = [&](const query::QueryResult& r, bool after) {
       for (const auto& s : r.series) {
@@ -220,8 +319,8 @@ Result<std::string> CompareWindows(store::Store* store, const CompareSpec& spec)
     w.BeginObject().Field("dimension", query::Label(l).Name()).Key("values").BeginArray();
     for (size_t i = 0; i < cr.by_value.size() && i < kTopValues; ++i) {
       const stats::Contribution& c = cr.by_value[i];
-      w.BeginObject().Field("value", c.value).Field("contribution_ms", c.contribution).Field("share", c.share);
-      w.Field("mix_ms", c.mix).Field("rate_ms", c.rate).Field("mean_before_ms", c.mean_a).Field("mean_after_ms", c.mean_b);
+      w.BeginObject().Field("value", c.value).Field("contribution", c.contribution).Field("share", c.share);
+      w.Field("mix", c.mix).Field("rate", c.rate).Field("mean_before", c.mean_a).Field("mean_after", c.mean_b);
       w.Field("weight_before", c.weight_a).Field("weight_after", c.weight_b);
       w.Key("significance");
       auto ia = sa.by_value[d].find(c.value);

@@ -167,7 +167,7 @@ Status CheckParams(std::string_view endpoint, const Params& params) {
   static const std::vector<std::pair<std::string_view, std::vector<std::string_view>>> kTaken = {
       {"baselines", {"from", "to", "agent", "model", "provider", "tool", "group_by", "kind"}},
       {"breakdown", {"from", "to", "agent", "model", "provider", "tool", "method"}},
-      {"compare", {"before", "after", "kind", "agent", "model", "provider", "tool"}},
+      {"compare", {"before", "after", "kind", "metric", "agent", "model", "provider", "tool"}},
       {"correlations", {"from", "to", "agent", "model", "provider", "tool", "alpha", "min_effect"}},
       {"explain", {"session"}},
       {"outliers", {"from", "to", "agent", "model", "provider", "tool", "kind", "threshold", "top"}},
@@ -275,7 +275,7 @@ Result<std::pair<int64_t, int64_t>> ParseRange(std::string_view name, const std:
 Result<std::string> AnalysisService::Compare(const Params& params, int64_t now_us) const {
   Params rest;  // the label filters
   for (const auto& [k, v] : params) {
-    if (k != "before" && k != "after" && k != "kind") rest.emplace_back(k, v);
+    if (k != "before" && k != "after" && k != "kind" && k != "metric") rest.emplace_back(k, v);
   }
   AP_ASSIGN_OR_RETURN(Common c, ParseCommon(rest, now_us));
   CompareSpec spec;
@@ -289,6 +289,7 @@ Result<std::string> AnalysisService::Compare(const Params& params, int64_t now_u
   if (const std::string* k = Find(params, "kind")) {
     if (!event::ParseKind(*k, &spec.kind)) return Status::InvalidArgument(fmt::format("kind: unknown kind '{}'", *k));
   }
+  if (const std::string* m = Find(params, "metric")) spec.metric = *m;
   return CompareWindows(store_, spec);
 }
 

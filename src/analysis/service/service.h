@@ -27,8 +27,9 @@
 //   baselines  per-group figures (analysis/baseline)
 //   breakdown  where the time went, per agent, over the window's turns
 //              (analysis/decompose AggregateByAgent over a scan of the window)
-//   compare    before=FROM..TO, after=FROM..TO (required; kind and label
-//              filters allowed): the change of the kind's duration, its
+//   compare    before=FROM..TO, after=FROM..TO (required; kind, metric and
+//              label filters allowed): the change of the kind's metric
+//              (duration_ms by default; compare.h lists them), its
 //              significance, and the dimension values that explain it
 //              (analysis/rootcause/compare.h)
 //   explain    one session: its breakdown, its turns', the critical path and
