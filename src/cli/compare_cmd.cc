@@ -1,4 +1,5 @@
-// agentperf compare --before FROM..TO --after FROM..TO [--kind K] [--metric M] [--agent A] [--json]
+// agentperf compare --before FROM..TO --after FROM..TO | --anomaly FROM..TO [--before ..] [--kind K] [--metric M]
+//                   [--with version] [--agent A] [--json]
 #include <fmt/format.h>
 
 #include <memory>
@@ -14,7 +15,7 @@ namespace {
 
 struct CompareOptions {
   Target target;
-  std::string before, after, kind, metric, agent, model, tool;
+  std::string before, after, anomaly, with, kind, metric, agent, model, tool;
   bool json = false;
   std::string color = "auto";
 };
@@ -24,8 +25,14 @@ struct CompareOptions {
 std::function<int()> SetupCompare(CLI::App* cmd) {
   auto o = std::make_shared<CompareOptions>();
   AddTargetOptions(cmd, &o->target);
-  cmd->add_option("--before", o->before, "the earlier window, FROM..TO (e.g. -14d..-7d, or ISO times)")->required();
-  cmd->add_option("--after", o->after, "the later window, FROM..TO (e.g. -7d..now)")->required();
+  auto* after = cmd->add_option("--after", o->after, "the later window, FROM..TO (e.g. -7d..now)");
+  auto* anomaly = cmd->add_option("--anomaly", o->anomaly,
+                                  "an anomaly's window, FROM..TO, instead of --after; --before defaults to the 4 times "
+                                  "longer window just before it");
+  after->excludes(anomaly);
+  cmd->add_option("--before", o->before, "the earlier window, FROM..TO (e.g. -14d..-7d, or ISO times)");
+  cmd->add_option("--with", o->with, "version: also split the change by OpenCode version (from samples; slower)")
+      ->check(CLI::IsMember({"version"}));
   cmd->add_option("--kind", o->kind, "span kind compared (default llm_call: model steps)");
   cmd->add_option("--metric", o->metric,
                   "what is compared: duration_ms (default), error_rate, cost, ttfc_ms, tokens.input, tokens.output, "
@@ -37,7 +44,14 @@ std::function<int()> SetupCompare(CLI::App* cmd) {
   cmd->add_option("--color", o->color, "auto (on a terminal, unless NO_COLOR is set), always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
   return [o]() -> int {
-    std::vector<std::pair<std::string, std::string>> params = {{"before", o->before}, {"after", o->after}};
+    if (o->anomaly.empty() && (o->before.empty() || o->after.empty())) {
+      return Fail(Status::InvalidArgument("give --before and --after, or --anomaly"));
+    }
+    std::vector<std::pair<std::string, std::string>> params;
+    for (const auto& [name, value] : {std::pair{"before", &o->before}, {"after", &o->after}, {"anomaly", &o->anomaly},
+                                      {"with", &o->with}}) {
+      if (!value->empty()) params.emplace_back(name, *value);
+    }
     if (!o->kind.empty()) params.emplace_back("kind", o->kind);
     if (!o->metric.empty()) params.emplace_back("metric", o->metric);
     if (!o->agent.empty()) params.emplace_back("agent", o->agent);

@@ -80,6 +80,29 @@ TEST_F(AnalysisRoutesTest, GroupByToolDescribesToolCalls) {
   EXPECT_EQ(doc.Str("/rows/0/labels/tool"), "read");
 }
 
+// compare?anomaly=FROM..TO: the anomaly is the after window, the baseline
+// the four times longer window just before it (unless before is given).
+TEST_F(AnalysisRoutesTest, CompareAroundAnAnomaly) {
+  const std::string from = std::to_string(kBaseMs + 3600000), to = std::to_string(kBaseMs + 2 * 3600000);
+  net::HttpResponse r = Get("/v1/analysis/compare?anomaly=" + from + ".." + to + "&with=version");
+  ASSERT_EQ(r.status, 200) << r.body;
+  JsonDoc d(r.body);
+  EXPECT_EQ(d.Num("/after/from_ms"), kBaseMs + 3600000) << r.body;
+  EXPECT_EQ(d.Num("/after/to_ms"), kBaseMs + 2 * 3600000) << r.body;
+  EXPECT_EQ(d.Num("/before/from_ms"), kBaseMs + 3600000 - 4 * 3600000) << r.body;
+  EXPECT_EQ(d.Num("/before/to_ms"), kBaseMs + 3600000) << r.body;
+  EXPECT_EQ(d.Num("/before/count"), 6) << r.body;
+  bool version = false;
+  const size_t n = d.Len("/explained");
+  for (size_t i = 0; n != SIZE_MAX && i < n; ++i) {
+    version |= d.Str("/explained/" + std::to_string(i) + "/dimension") == "version";
+  }
+  EXPECT_TRUE(version) << r.body;
+  net::HttpResponse own = Get("/v1/analysis/compare?anomaly=" + from + ".." + to + "&before=-3650d..-3640d");
+  ASSERT_EQ(own.status, 200) << own.body;
+  EXPECT_EQ(JsonDoc(own.body).Num("/before/count"), 0) << own.body;
+}
+
 TEST_F(AnalysisRoutesTest, BadRequestsNameTheProblem) {
   struct Case {
     std::string path;
@@ -101,6 +124,8 @@ TEST_F(AnalysisRoutesTest, BadRequestsNameTheProblem) {
       {"/v1/analysis/outliers?top=-1", 400, "top"},
       {"/v1/analysis/correlations?alpha=2", 400, "alpha"},
       {"/v1/analysis/correlations?threshold=3", 400, "unknown parameter 'threshold'"},
+      {"/v1/analysis/compare?anomaly=-1h..now&after=-1h..now", 400, "anomaly or after"},
+      {"/v1/analysis/compare?before=-2d..-1d&after=-1d..now&with=model", 400, "with"},
   };
   for (const Case& c : cases) {
     net::HttpResponse r = Get(c.path);

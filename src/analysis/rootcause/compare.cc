@@ -101,11 +101,43 @@ struct Samples {
   std::vector<double> all;
   // Per dimension (kDims order): value -> values.
   std::array<std::map<std::string, std::vector<double>, std::less<>>, 4> by_value;
+  // With the version dimension: OpenCode version -> values, and the count and
+  // sum of every sampled value (before thinning) for the contribution split.
+  std::map<std::string, std::vector<double>, std::less<>> by_version;
+  std::map<std::string, std::pair<double, double>, std::less<>> version_sums;
   uint64_t spans_read = 0;
 };
 
+// session id -> OpenCode version (the session span's attrs.version).
+using VersionMap = std::map<std::string, std::string, std::less<>>;
+
+// The versions of the sessions started in [from - kVersionLookBack, to): a
+// span's session usually starts shortly before it.
+constexpr int64_t kVersionLookBackUs = 7LL * 24 * 3600 * 1000000;
+
+Result<VersionMap> SessionVersions(store::Store* store, const CompareSpec& spec) {
+  store::ScanFilter f;
+  f.from_us = std::min(spec.a_from_us, spec.b_from_us) - kVersionLookBackUs;
+  f.to_us = std::max(spec.a_to_us, spec.b_to_us);
+  f.kinds = {event::SpanKind::kSession};
+  f.ids = false;
+  VersionMap versions;
+  AP_RETURN_IF_ERROR(store->Scan(f, [&](const event::EventBatch& b) -> Status {
+    for (const event::Event& e : b.events) {
+      const event::Attr* a = b.AttrsOf(e);
+      for (uint32_t i = 0; i < e.attr_count; ++i) {
+        if (a[i].key == "version" && a[i].type == event::AttrType::kString) {
+          versions.insert_or_assign(std::string(e.Str(StrField::kSessionId)), std::string(a[i].str));
+        }
+      }
+    }
+    return Status::OK();
+  }));
+  return versions;
+}
+
 Status Sample(store::Store* store, const CompareSpec& spec, const Metric& metric, int64_t from, int64_t to,
-              double spans_in_window, Samples* out) {
+              double spans_in_window, const VersionMap* versions, Samples* out) {
   store::ScanFilter f;
   f.from_us = from;
   f.to_us = to;
@@ -115,6 +147,7 @@ Status Sample(store::Store* store, const CompareSpec& spec, const Metric& metric
   // the filters only need the labels it carries; other values need their columns.
   f.labels_only = metric.value == Metric::kDuration || metric.value == Metric::kError;
   for (const query::Matcher& m : spec.filters) f.labels_only = f.labels_only && InLabelsOnlyScan(m.label);
+  if (versions != nullptr) f.labels_only = false;  // the session id is needed
   // Blocks hold spans of every kind: read about twice the sample of all kinds.
   const double want = static_cast<double>(spec.max_samples) * 2;
   f.block_stride = spans_in_window > want ? static_cast<uint32_t>(std::ceil(spans_in_window / want)) : 1;
@@ -134,10 +167,21 @@ Status Sample(store::Store* store, const CompareSpec& spec, const Metric& metric
         if (it == m.end()) it = m.emplace(std::string(v), std::vector<double>()).first;
         it->second.push_back(x);
       }
+      if (versions != nullptr) {
+        auto v = versions->find(e.Str(StrField::kSessionId));
+        const std::string version = v == versions->end() ? std::string() : v->second;
+        out->by_version[version].push_back(x);
+        auto& [n, sum] = out->version_sums[version];
+        n += 1;
+        sum += x;
+      }
     }
     return Status::OK();
   });
 }
+
+void WriteContribution(const stats::Contribution& c, const std::map<std::string, std::vector<double>, std::less<>>& a,
+                       const std::map<std::string, std::vector<double>, std::less<>>& b, JsonWriter* w);
 
 struct WindowFigures {
   double count = 0, mean = NAN, p50 = NAN, p95 = NAN;
@@ -214,6 +258,22 @@ void WriteTest(const stats::MannWhitney& t, JsonWriter* w) {
   w->Field("effect", -t.effect).EndObject();
 }
 
+void WriteContribution(const stats::Contribution& c, const std::map<std::string, std::vector<double>, std::less<>>& a,
+                       const std::map<std::string, std::vector<double>, std::less<>>& b, JsonWriter* w) {
+  w->BeginObject().Field("value", c.value).Field("contribution", c.contribution).Field("share", c.share);
+  w->Field("mix", c.mix).Field("rate", c.rate).Field("mean_before", c.mean_a).Field("mean_after", c.mean_b);
+  w->Field("weight_before", c.weight_a).Field("weight_after", c.weight_b);
+  w->Key("significance");
+  auto ia = a.find(c.value);
+  auto ib = b.find(c.value);
+  if (ia != a.end() && ib != b.end()) {
+    WriteTest(stats::MannWhitneyU(ia->second, ib->second), w);
+  } else {
+    w->Null();
+  }
+  w->EndObject();
+}
+
 }  // namespace
 
 std::vector<std::string_view> CompareMetricNames() {
@@ -234,8 +294,13 @@ Result<std::string> CompareWindows(store::Store* store, const CompareSpec& spec)
   Samples sa, sb;
   AP_ASSIGN_OR_RETURN(double all_a, SpansIn(store, spec.a_from_us, spec.a_to_us));
   AP_ASSIGN_OR_RETURN(double all_b, SpansIn(store, spec.b_from_us, spec.b_to_us));
-  AP_RETURN_IF_ERROR(Sample(store, spec, metric, spec.a_from_us, spec.a_to_us, all_a, &sa));
-  AP_RETURN_IF_ERROR(Sample(store, spec, metric, spec.b_from_us, spec.b_to_us, all_b, &sb));
+  VersionMap versions;
+  if (spec.with_version) {
+    AP_ASSIGN_OR_RETURN(versions, SessionVersions(store, spec));
+  }
+  const VersionMap* vm = spec.with_version ? &versions : nullptr;
+  AP_RETURN_IF_ERROR(Sample(store, spec, metric, spec.a_from_us, spec.a_to_us, all_a, vm, &sa));
+  AP_RETURN_IF_ERROR(Sample(store, spec, metric, spec.b_from_us, spec.b_to_us, all_b, vm, &sb));
   // At most max_samples per series: thin evenly (blocks are read whole).
   auto thin = [&](std::vector<double>* v) {
     if (v->size() <= spec.max_samples) return;
@@ -250,6 +315,7 @@ Result<std::string> CompareWindows(store::Store* store, const CompareSpec& spec)
     for (auto& m : s->by_value) {
       for (auto& [k, v] : m) thin(&v);
     }
+    for (auto& [k, v] : s->by_version) thin(&v);
   }
 
   JsonWriter w;
@@ -318,19 +384,28 @@ Result<std::string> CompareWindows(store::Store* store, const CompareSpec& spec)
     stats::ContributionResult cr = stats::ComputeContributions(list);
     w.BeginObject().Field("dimension", query::Label(l).Name()).Key("values").BeginArray();
     for (size_t i = 0; i < cr.by_value.size() && i < kTopValues; ++i) {
-      const stats::Contribution& c = cr.by_value[i];
-      w.BeginObject().Field("value", c.value).Field("contribution", c.contribution).Field("share", c.share);
-      w.Field("mix", c.mix).Field("rate", c.rate).Field("mean_before", c.mean_a).Field("mean_after", c.mean_b);
-      w.Field("weight_before", c.weight_a).Field("weight_after", c.weight_b);
-      w.Key("significance");
-      auto ia = sa.by_value[d].find(c.value);
-      auto ib = sb.by_value[d].find(c.value);
-      if (ia != sa.by_value[d].end() && ib != sb.by_value[d].end()) {
-        WriteTest(stats::MannWhitneyU(ia->second, ib->second), &w);
-      } else {
-        w.Null();
+      WriteContribution(cr.by_value[i], sa.by_value[d], sb.by_value[d], &w);
+    }
+    w.EndArray().EndObject();
+  }
+  if (spec.with_version) {
+    // From the samples (the version is not a label the rollups group by):
+    // the split of the change of the *sampled* mean, marked as such.
+    std::map<std::string, stats::Slice> slices;
+    for (const auto* side : {&sa, &sb}) {
+      for (const auto& [version, ns] : side->version_sums) {
+        stats::Slice& sl = slices[version];
+        sl.value = version;
+        (side == &sa ? sl.count_a : sl.count_b) = ns.first;
+        (side == &sa ? sl.sum_a : sl.sum_b) = ns.second;
       }
-      w.EndObject();
+    }
+    std::vector<stats::Slice> list;
+    for (auto& [k, v] : slices) list.push_back(v);
+    stats::ContributionResult cr = stats::ComputeContributions(list);
+    w.BeginObject().Field("dimension", "version").Field("sampled", true).Key("values").BeginArray();
+    for (size_t i = 0; i < cr.by_value.size() && i < kTopValues; ++i) {
+      WriteContribution(cr.by_value[i], sa.by_version, sb.by_version, &w);
     }
     w.EndArray().EndObject();
   }

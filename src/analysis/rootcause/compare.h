@@ -20,7 +20,8 @@
 //              per span, error = 1; on such data the test is the two-proportion
 //              test); seeded percentile-bootstrap 95 % intervals of the change
 //              of p50 and p95 on the same samples (null for error_rate)
-//   explained  for each dimension (agent, model, provider, tool): the exact
+//   explained  for each dimension (agent, model, provider, tool; and
+//              version when asked: see CompareSpec::with_version): the exact
 //              split of the change of the mean into per-value contributions
 //              (numerator and denominator per value from rollups;
 //              contribution = mix + rate, Σ = ΔM; analysis/stats/contribution.h),
@@ -74,6 +75,13 @@ struct CompareSpec {
   // duration_ms, error_rate, cost, ttfc_ms, tokens.input, tokens.output or
   // tokens.cache_read (CompareMetricNames()).
   std::string metric = "duration_ms";
+  // Also split the change by OpenCode version (the session span's
+  // attrs.version): not a label the rollups group by, so this dimension is
+  // computed from the samples (marked "sampled": true; its contributions add
+  // up to the change of the sampled mean) and costs a full read of the
+  // sampled blocks plus a scan of the session spans of both windows and the
+  // week before them.
+  bool with_version = false;
   size_t max_samples = 20000;
   uint64_t seed = 42;
 };

@@ -167,7 +167,7 @@ Status CheckParams(std::string_view endpoint, const Params& params) {
   static const std::vector<std::pair<std::string_view, std::vector<std::string_view>>> kTaken = {
       {"baselines", {"from", "to", "agent", "model", "provider", "tool", "group_by", "kind"}},
       {"breakdown", {"from", "to", "agent", "model", "provider", "tool", "method"}},
-      {"compare", {"before", "after", "kind", "metric", "agent", "model", "provider", "tool"}},
+      {"compare", {"before", "after", "anomaly", "with", "kind", "metric", "agent", "model", "provider", "tool"}},
       {"correlations", {"from", "to", "agent", "model", "provider", "tool", "alpha", "min_effect"}},
       {"explain", {"session"}},
       {"outliers", {"from", "to", "agent", "model", "provider", "tool", "kind", "threshold", "top"}},
@@ -259,6 +259,9 @@ Result<std::string> AnalysisService::Breakdown(const Params& params, int64_t now
   return w.Take();
 }
 
+// compare?anomaly=FROM..TO: the baseline is this many anomaly lengths long.
+constexpr int64_t kAnomalyBaselines = 4;
+
 // "FROM..TO" (times as in query/time_parse.h).
 Result<std::pair<int64_t, int64_t>> ParseRange(std::string_view name, const std::string* text, int64_t now_us) {
   if (text == nullptr) return Status::InvalidArgument(fmt::format("{}: required, as FROM..TO (e.g. -14d..-7d)", name));
@@ -275,13 +278,32 @@ Result<std::pair<int64_t, int64_t>> ParseRange(std::string_view name, const std:
 Result<std::string> AnalysisService::Compare(const Params& params, int64_t now_us) const {
   Params rest;  // the label filters
   for (const auto& [k, v] : params) {
-    if (k != "before" && k != "after" && k != "kind" && k != "metric") rest.emplace_back(k, v);
+    if (k != "before" && k != "after" && k != "anomaly" && k != "with" && k != "kind" && k != "metric") {
+      rest.emplace_back(k, v);
+    }
   }
   AP_ASSIGN_OR_RETURN(Common c, ParseCommon(rest, now_us));
   CompareSpec spec;
   spec.filters = c.filters;
-  AP_ASSIGN_OR_RETURN(auto before, ParseRange("before", Find(params, "before"), now_us));
-  AP_ASSIGN_OR_RETURN(auto after, ParseRange("after", Find(params, "after"), now_us));
+  std::pair<int64_t, int64_t> before, after;
+  if (const std::string* anomaly = Find(params, "anomaly")) {
+    // An anomaly's window against the baseline before it: by default the
+    // kAnomalyBaselines times longer window just before the anomaly.
+    if (Find(params, "after") != nullptr) return Status::InvalidArgument("compare: give anomaly or after, not both");
+    AP_ASSIGN_OR_RETURN(after, ParseRange("anomaly", anomaly, now_us));
+    const int64_t len = after.second - after.first;
+    before = {after.first - kAnomalyBaselines * len, after.first};
+    if (const std::string* b = Find(params, "before")) {
+      AP_ASSIGN_OR_RETURN(before, ParseRange("before", b, now_us));
+    }
+  } else {
+    AP_ASSIGN_OR_RETURN(before, ParseRange("before", Find(params, "before"), now_us));
+    AP_ASSIGN_OR_RETURN(after, ParseRange("after", Find(params, "after"), now_us));
+  }
+  if (const std::string* with = Find(params, "with")) {
+    if (*with != "version") return Status::InvalidArgument(fmt::format("with: '{}' is not version", *with));
+    spec.with_version = true;
+  }
   spec.a_from_us = before.first;
   spec.a_to_us = before.second;
   spec.b_from_us = after.first;

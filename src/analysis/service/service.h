@@ -27,8 +27,10 @@
 //   baselines  per-group figures (analysis/baseline)
 //   breakdown  where the time went, per agent, over the window's turns
 //              (analysis/decompose AggregateByAgent over a scan of the window)
-//   compare    before=FROM..TO, after=FROM..TO (required; kind, metric and
-//              label filters allowed): the change of the kind's metric
+//   compare    before=FROM..TO, after=FROM..TO (required; kind, metric,
+//              with=version and label filters allowed), or anomaly=FROM..TO
+//              (the anomaly's window; before defaults to the 4 times longer
+//              window just before it): the change of the kind's metric
 //              (duration_ms by default; compare.h lists them), its
 //              significance, and the dimension values that explain it
 //              (analysis/rootcause/compare.h)

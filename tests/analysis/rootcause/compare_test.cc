@@ -143,6 +143,67 @@ TEST(CompareWindows, FilterOnAnIdLabelStillSamples) {
   });
 }
 
+// Eight sessions per window, half on OpenCode 1.18.32 and half on 1.18.33
+// (attrs.version of the session span, which starts a minute before its
+// steps); the same agent and model everywhere. After, the 1.18.33 sessions'
+// steps take 400 ms instead of 100 ms: only the version explains it.
+std::string VersionEvents() {
+  std::vector<std::string> lines;
+  for (int w = 0; w < 2; ++w) {
+    for (int s = 0; s < 8; ++s) {
+      const std::string ses = fmt::format("ses_{}_{}", w, s);
+      const std::string version = s % 2 ? "1.18.33" : "1.18.32";
+      lines.push_back(EventJson()
+                          .Set("kind", "session")
+                          .Set("span_id", ses)
+                          .Set("session_id", ses)
+                          .Set("agent", "coder")
+                          .Set("start_ms", StartMs(w, 0) - 60000 + s)
+                          .Set("duration_ms", 600000)
+                          .Raw("attrs", fmt::format(R"({{"version":"{}"}})", version))
+                          .Str());
+      for (int i = 0; i < 40; ++i) {
+        const bool slow = w == 1 && s % 2 == 1;
+        lines.push_back(EventJson()
+                            .Set("span_id", fmt::format("{}_{}", ses, i))
+                            .Set("session_id", ses)
+                            .Set("agent", "coder")
+                            .Set("model", "m")
+                            .Set("start_ms", StartMs(w, s * 40 + i))
+                            .Set("duration_ms", (slow ? 400 : 100) + i % 5)
+                            .Str());
+      }
+    }
+  }
+  return testing::Ndjson(lines);
+}
+
+TEST(CompareWindows, VersionDimensionFromTheSessionsOnlyWhenAsked) {
+  CompareSpec spec = Windows();
+  ForBothShapes(VersionEvents(), spec, [](const testing::JsonDoc& d, const std::string& json) {
+    EXPECT_EQ(DimensionIndex(d, "version"), -1) << "not asked for: " << json;
+  });
+  spec.with_version = true;
+  ForBothShapes(VersionEvents(), spec, [](const testing::JsonDoc& d, const std::string& json) {
+    const int v = DimensionIndex(d, "version");
+    ASSERT_GE(v, 0) << json;
+    const std::string dim = fmt::format("/explained/{}", v);
+    EXPECT_EQ(d.Bool(dim + "/sampled"), true) << json;
+    EXPECT_EQ(d.Str(dim + "/values/0/value"), "1.18.33") << json;
+    // Exact here (every span is sampled): after, half the steps went from
+    // 102 ms to 402 ms on average, so the mean rose by 150 ms, all of it
+    // 1.18.33's own rate.
+    EXPECT_NEAR(Num(d, dim + "/values/0/contribution"), 150, 1e-6) << json;
+    EXPECT_NEAR(Num(d, dim + "/values/0/share"), 1, 1e-9) << json;
+    EXPECT_NEAR(Num(d, dim + "/values/0/mix"), 0, 1e-9) << json;
+    EXPECT_NEAR(Num(d, dim + "/values/0/mean_before"), 102, 1e-9) << json;
+    EXPECT_NEAR(Num(d, dim + "/values/0/mean_after"), 402, 1e-9) << json;
+    EXPECT_LT(Num(d, dim + "/values/0/significance/p_value"), 0.01) << json;
+    EXPECT_NEAR(Num(d, dim + "/values/1/contribution"), 0, 1e-6) << json;
+    EXPECT_NEAR(Num(d, "/change/mean"), 150, 1e-6) << json;
+  });
+}
+
 TEST(CompareWindows, RejectsEmptyWindows) {
   testing::TempDir dir;
   auto store = testing::OpenStore(dir.path());
