@@ -157,20 +157,26 @@ std::string BreakdownJson(const SpanTree& tree, NodeId node) {
   return BreakdownJson(tree, AttributeNode(tree, node), CriticalPath(tree, node));
 }
 
+void WriteAgentSharesFields(const AgentTimeShares& shares, JsonWriter* w) {
+  w->Field("unit", "us").Field("skipped_turns", shares.skipped_turns);
+  w->Key("agents").BeginArray();
+  for (const AgentShare& a : shares.agents) {
+    w->BeginObject().Field("agent", a.agent).Field("turns", a.turns);
+    w->Field("wall_us", a.wall_us).Field("serial_us", a.serial_us);
+    w->Key("categories").BeginArray();
+    for (const CategoryTotal& c : a.categories) {
+      w->BeginObject().Field("name", c.name).Field("us", c.us).Field("share", Round4(c.share)).EndObject();
+    }
+    w->EndArray().EndObject();
+  }
+  w->EndArray();
+}
+
 std::string AgentSharesJson(const AgentTimeShares& shares) {
   JsonWriter w;
-  w.BeginObject().Field("unit", "us").Field("skipped_turns", shares.skipped_turns);
-  w.Key("agents").BeginArray();
-  for (const AgentShare& a : shares.agents) {
-    w.BeginObject().Field("agent", a.agent).Field("turns", a.turns);
-    w.Field("wall_us", a.wall_us).Field("serial_us", a.serial_us);
-    w.Key("categories").BeginArray();
-    for (const CategoryTotal& c : a.categories) {
-      w.BeginObject().Field("name", c.name).Field("us", c.us).Field("share", Round4(c.share)).EndObject();
-    }
-    w.EndArray().EndObject();
-  }
-  w.EndArray().EndObject();
+  w.BeginObject();
+  WriteAgentSharesFields(shares, &w);
+  w.EndObject();
   return w.Take();
 }
 

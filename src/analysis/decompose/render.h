@@ -52,6 +52,7 @@
 #include "analysis/decompose/attribution.h"
 #include "analysis/decompose/critical_path.h"
 #include "analysis/decompose/session_tree.h"
+#include "core/json_writer.h"
 
 namespace agentperf::analysis::decompose {
 
@@ -59,6 +60,8 @@ std::string BreakdownJson(const SpanTree& tree, const Breakdown& breakdown, cons
 // Attributes `node` and computes its critical path, then renders both.
 std::string BreakdownJson(const SpanTree& tree, NodeId node);
 std::string AgentSharesJson(const AgentTimeShares& shares);
+// The same object's fields, into an object the caller has begun (so it can add its own).
+void WriteAgentSharesFields(const AgentTimeShares& shares, JsonWriter* w);
 
 std::string RenderWaterfall(const SpanTree& tree, NodeId session, int width, bool color);
 

@@ -120,12 +120,14 @@ Result<std::string> TimeShares(store::Store* store, const Common& c, std::string
   } else {
     AP_ASSIGN_OR_RETURN(shares, SharesFromSums(store, c.from_us, c.to_us, c.filters));
   }
-  std::string json = decompose::AgentSharesJson(shares);
-  json.pop_back();  // add how it was computed
-  json += fmt::format(R"(,"method":"{}","source":{{"spans_in_window":{},"spans_read":{},"elapsed_ms":{:.3f}}}}})",
-                      exact ? "exact" : "sums", spans_in_window, stats.events,
-                      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
-  return json;
+  JsonWriter w;
+  w.BeginObject();
+  decompose::WriteAgentSharesFields(shares, &w);
+  w.Field("method", exact ? "exact" : "sums").Key("source").BeginObject();
+  w.Field("spans_in_window", spans_in_window).Field("spans_read", stats.events);
+  w.Field("elapsed_ms", std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  w.EndObject().EndObject();
+  return w.Take();
 }
 
 // A number parameter in [lo, hi], or `def` when absent.
@@ -139,6 +141,16 @@ Result<double> NumberParam(const Params& p, std::string_view name, double def, d
     return Status::InvalidArgument(fmt::format("{}: '{}' is not a number in [{}, {}]", name, *v, lo, hi));
   }
   return d;
+}
+
+// A spec (BaselineSpec, OutlierSpec, CorrelationSpec) for the window and filters.
+template <typename Spec>
+Spec ForWindow(const Common& c) {
+  Spec spec;
+  spec.from_us = c.from_us;
+  spec.to_us = c.to_us;
+  spec.filters = c.filters;
+  return spec;
 }
 
 void WriteWindow(const Common& c, JsonWriter* w) {
@@ -199,10 +211,7 @@ Result<std::string> AnalysisService::Answer(std::string_view endpoint, const Par
 
 Result<std::string> AnalysisService::Baselines(const Params& params, int64_t now_us) const {
   AP_ASSIGN_OR_RETURN(Common c, ParseCommon(params, now_us));
-  BaselineSpec spec;
-  spec.from_us = c.from_us;
-  spec.to_us = c.to_us;
-  spec.filters = c.filters;
+  BaselineSpec spec = ForWindow<BaselineSpec>(c);
   const std::string* g = Find(params, "group_by");
   auto group_by = ParseGroupBy(g != nullptr ? *g : "agent");
   if (!group_by.ok()) return group_by.status().WithContext("group_by");
@@ -219,10 +228,7 @@ Result<std::string> AnalysisService::Baselines(const Params& params, int64_t now
 
 Result<std::string> AnalysisService::Report(const Params& params, int64_t now_us) const {
   AP_ASSIGN_OR_RETURN(Common c, ParseCommon(params, now_us));
-  BaselineSpec agents;
-  agents.from_us = c.from_us;
-  agents.to_us = c.to_us;
-  agents.filters = c.filters;
+  BaselineSpec agents = ForWindow<BaselineSpec>(c);
   agents.group_by = {event::StrField::kAgent};
   BaselineSpec tools = agents;
   tools.group_by = {event::StrField::kAgent, event::StrField::kTool};
@@ -343,10 +349,7 @@ Result<std::string> AnalysisService::Explain(const Params& params) const {
 
 Result<std::string> AnalysisService::Outliers(const Params& params, int64_t now_us) const {
   AP_ASSIGN_OR_RETURN(Common c, ParseCommon(params, now_us));
-  OutlierSpec spec;
-  spec.from_us = c.from_us;
-  spec.to_us = c.to_us;
-  spec.filters = c.filters;
+  OutlierSpec spec = ForWindow<OutlierSpec>(c);
   if (const std::string* k = Find(params, "kind")) {
     spec.kinds.clear();
     std::string_view rest = *k;
@@ -374,10 +377,7 @@ Result<std::string> AnalysisService::Outliers(const Params& params, int64_t now_
 
 Result<std::string> AnalysisService::Correlations(const Params& params, int64_t now_us) const {
   AP_ASSIGN_OR_RETURN(Common c, ParseCommon(params, now_us));
-  CorrelationSpec spec;
-  spec.from_us = c.from_us;
-  spec.to_us = c.to_us;
-  spec.filters = c.filters;
+  CorrelationSpec spec = ForWindow<CorrelationSpec>(c);
   AP_ASSIGN_OR_RETURN(spec.alpha, NumberParam(params, "alpha", spec.alpha, 0, 1));
   AP_ASSIGN_OR_RETURN(spec.min_effect, NumberParam(params, "min_effect", spec.min_effect, 0, 1));
   AP_ASSIGN_OR_RETURN(CorrelationReport r, FindCorrelations(store_, spec));
